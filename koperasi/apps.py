@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class KoperasiConfig(AppConfig):
+    name = "koperasi"
+    verbose_name = _("Cooperative portal")

@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from koperasi import views
+
+cooperative_patterns = [
+    path("", views.cooperative_home, name="cooperative-home"),
+    path("kelola/", views.dashboard, name="dashboard"),
+    path("kelola/profil/", views.cooperative_edit, name="cooperative-edit"),
+    path("kelola/peran/", views.role_list, name="role-list"),
+    path("kelola/peran/<int:role_id>/hapus/", views.role_revoke, name="role-revoke"),
+]
+
+koperasi_patterns = [
+    path("daftar-koperasi/", views.cooperative_register, name="cooperative-register"),
+    path("koperasi-saya/", views.my_cooperatives, name="my-cooperatives"),
+    path("wilayah/kabupaten/", views.regency_options, name="regency-options"),
+    path("k/<slug:coop_slug>/", include(cooperative_patterns)),
+]
+
+platform_patterns = [
+    path("", views.platform_home, name="home"),
+    path("koperasi/<int:cooperative_id>/", views.platform_cooperative, name="cooperative"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("", include((koperasi_patterns, "koperasi"))),
+    path("platform/", include((platform_patterns, "platform"))),
+    path("akun/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path(settings.ADMIN_URL, admin.site.urls),
+]

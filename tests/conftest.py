@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.test import Client
+
+from koperasi.models import Cooperative, Role
+from tests.factories import CooperativeFactory, RoleFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    """Each test gets its own key space in the shared Redis cache, so rate-limit counts
+    never leak from one test (or xdist worker) into another."""
+    caches = {name: dict(conf) for name, conf in settings.CACHES.items()}
+    for conf in caches.values():
+        conf["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
+
+
+@pytest.fixture
+def cooperative() -> Cooperative:
+    return CooperativeFactory()
+
+
+@pytest.fixture
+def other_cooperative() -> Cooperative:
+    return CooperativeFactory()
+
+
+@pytest.fixture
+def pending_cooperative() -> Cooperative:
+    return CooperativeFactory(status=Cooperative.Status.PENDING)
+
+
+def _role(cooperative, kind, title=""):
+    return RoleFactory(cooperative=cooperative, kind=kind, title=title).user
+
+
+@pytest.fixture
+def chair(cooperative):
+    return _role(cooperative, Role.Kind.BOARD, Role.Title.CHAIR)
+
+
+@pytest.fixture
+def supervisor(cooperative):
+    return _role(cooperative, Role.Kind.SUPERVISOR)
+
+
+@pytest.fixture
+def teller(cooperative):
+    return _role(cooperative, Role.Kind.TELLER)
+
+
+@pytest.fixture
+def member(cooperative):
+    return _role(cooperative, Role.Kind.MEMBER)
+
+
+@pytest.fixture
+def platform_staff():
+    return UserFactory(is_platform_staff=True)
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def board_client(chair) -> Client:
+    return client_for(chair)
+
+
+@pytest.fixture
+def platform_client(platform_staff) -> Client:
+    return client_for(platform_staff)
