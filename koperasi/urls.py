@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from koperasi import views
+from koperasi.i18n import language_switch
 
 cooperative_patterns = [
     path("", views.cooperative_home, name="cooperative-home"),
@@ -29,6 +30,6 @@ urlpatterns = [
     path("", include((koperasi_patterns, "koperasi"))),
     path("platform/", include((platform_patterns, "platform"))),
     path("akun/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language_switch, name="set_language"),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -54,6 +54,41 @@ def test_pages_are_in_indonesian_by_default_and_english_on_request():
 
 
 @pytest.mark.django_db
+def test_an_english_phone_still_gets_indonesian_until_the_person_chooses():
+    client = Client(headers={"accept-language": "en-US,en;q=0.9"})
+
+    response = client.get("/")
+
+    assert "Daftarkan koperasi" in response.content.decode()
+    assert response["Content-Language"] == "id"
+
+
+@pytest.mark.django_db
+def test_the_language_choice_is_kept_on_the_account(member):
+    from tests.conftest import client_for
+
+    client_for(member).post("/i18n/setlang/", {"language": "en", "next": "/"})
+    member.refresh_from_db()
+    fresh_device = client_for(member)  # no language cookie yet
+
+    assert member.language == "en"
+    assert "Register a cooperative" in fresh_device.get("/").content.decode()
+
+
+def test_the_500_page_speaks_the_users_language(rf):
+    from django.utils import translation
+    from django.views.defaults import server_error
+
+    with translation.override("id"):
+        indonesian = server_error(rf.get("/")).content.decode()
+    with translation.override("en"):
+        english = server_error(rf.get("/")).content.decode()
+
+    assert "Terjadi kesalahan" in indonesian
+    assert "Something went wrong" in english
+
+
+@pytest.mark.django_db
 def test_the_404_page_speaks_the_users_language():
     client = Client()
     indonesian = client.get("/tidak-ada/")
