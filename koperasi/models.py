@@ -271,3 +271,19 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class Sequence(models.Model):
+    """A per-cooperative counter (member numbers, receipt numbers), advanced under a row lock."""
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=40)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cooperative", "name"], name="sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cooperative_id}:{self.name}={self.last_value}"

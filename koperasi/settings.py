@@ -7,6 +7,7 @@ DEBUG is on only when asked for; with DEBUG off a real SECRET_KEY is required.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -124,7 +125,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "savings-month-end": {
+        "task": "services.tasks.month_end_all",
+        # 01:30 Asia/Jakarta on the 1st: close the month that just ended.
+        "schedule": crontab(minute=30, hour=1, day_of_month=1),
+    },
+}
+
 
 # --- Accounts ------------------------------------------------------------------------------
 
@@ -179,6 +187,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Jakarta")
 USE_I18N = True
 USE_TZ = True
+CELERY_TIMEZONE = TIME_ZONE
 
 # --- Static files --------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -58,3 +59,57 @@ def validate_phone(value: str) -> None:
             _("Enter an Indonesian phone number, for example 0812 3456 7890 or 021 555 1234."),
             code="invalid",
         )
+
+
+def _province_codes() -> frozenset[str]:
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "data" / "regions.csv"
+    with path.open(encoding="utf-8") as handle:
+        return frozenset(row["code"] for row in csv.DictReader(handle) if len(row["code"]) == 2)
+
+
+PROVINCE_CODES = _province_codes()
+
+
+def parse_nik(value: str, *, today: date | None = None) -> tuple[date, str]:
+    """Check a KTP number (NIK) and return the birth date and gender ("m"/"f") it encodes.
+
+    16 digits: a 6-digit region code (province, regency, district), the birth date as DDMMYY
+    with 40 added to the day for women, and a 4-digit serial that is never 0000.
+    """
+    if not re.fullmatch(r"\d{16}", value or ""):
+        raise ValidationError(_("A NIK has exactly 16 digits."), code="invalid")
+    if value[:2] not in PROVINCE_CODES or value[2:4] == "00" or value[4:6] == "00":
+        raise ValidationError(_("The first six digits are not a region code."), code="invalid")
+    day, month, year2 = int(value[6:8]), int(value[8:10]), int(value[10:12])
+    gender = "f" if day > 40 else "m"
+    day = day - 40 if day > 40 else day
+    today = today or timezone.localdate()
+    year = 2000 + year2 if 2000 + year2 <= today.year else 1900 + year2
+    try:
+        born = date(year, month, day)
+    except ValueError:
+        raise ValidationError(
+            _("Digits 7 to 12 of a NIK are the birth date (DDMMYY); these are not a date."),
+            code="invalid",
+        ) from None
+    if value[12:] == "0000":
+        raise ValidationError(_("The last four digits of a NIK are never 0000."), code="invalid")
+    return born, gender
+
+
+def validate_nik_matches(nik: str, birth_date: date) -> tuple[date, str]:
+    """A NIK must agree with the birth date the person gives (day, month, two-digit year)."""
+    born, gender = parse_nik(nik)
+    if (born.day, born.month, born.year % 100) != (
+        birth_date.day,
+        birth_date.month,
+        birth_date.year % 100,
+    ):
+        raise ValidationError(
+            _("The NIK does not match the date of birth (digits 7 to 12 are DDMMYY)."),
+            code="mismatch",
+        )
+    return birth_date, gender

@@ -49,3 +49,41 @@ class RoleFactory(factory.django.DjangoModelFactory):
     cooperative = factory.SubFactory(CooperativeFactory)
     user = factory.SubFactory(UserFactory)
     kind = Role.Kind.MEMBER
+
+
+NIK_SERIAL = iter(range(1, 10_000))
+
+
+def nik_for(birth_date, *, female: bool = False, region: str = "327301") -> str:
+    """A valid NIK for a birth date: region code, DDMMYY (+40 on the day for women), serial."""
+    day = birth_date.day + (40 if female else 0)
+    return f"{region}{day:02d}{birth_date:%m%y}{next(NIK_SERIAL):04d}"
+
+
+def member_data(**overrides) -> dict:
+    import datetime as dt
+
+    birth = overrides.pop("birth_date", dt.date(1985, 3, 14))
+    female = overrides.pop("female", False)
+    data = {
+        "full_name": "Sri Wahyuni",
+        "nik": nik_for(birth, female=female),
+        "birth_date": birth,
+        "gender": "f" if female else "m",
+        "phone": "+6281234567890",
+        "email": "",
+        "address": "Jl. Cihampelas No. 5, Bandung",
+        "heir_name": "Andi",
+        "heir_relationship": "Anak",
+    }
+    data.update(overrides)
+    return data
+
+
+def make_member(cooperative, *, user=None, acting_user=None, **overrides):
+    """An active member admitted through the real actions (accounts, pokok bill, role)."""
+    from members.actions import member_apply, member_approve
+
+    acting_user = acting_user or cooperative.created_by
+    member = member_apply(cooperative=cooperative, data=member_data(**overrides), user=user)
+    return member_approve(member=member, acting_user=acting_user)
