@@ -11,6 +11,10 @@ cooperative_patterns = [
     path("kelola/profil/", views.cooperative_edit, name="cooperative-edit"),
     path("kelola/peran/", views.role_list, name="role-list"),
     path("kelola/peran/<int:role_id>/hapus/", views.role_revoke, name="role-revoke"),
+    path("", include("members.urls")),
+    path("", include("members.import_urls")),
+    path("", include("services.savings.urls")),
+    path("anggota/", include("services.savings.member_urls")),
 ]
 
 koperasi_patterns = [
