@@ -150,3 +150,35 @@ class RoleGrantForm(forms.Form):
         if user is None:
             raise ValidationError(_("No account uses this email. Ask the person to sign up first."))
         return user
+
+
+class RupiahField(forms.CharField):
+    """Whole Rupiah as people type it: "1.250.000", "1250000" or "Rp 1.250.000"."""
+
+    def __init__(self, *, min_value: int = 1, max_value: int = 10_000_000_000, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 24}),
+        )
+        super().__init__(**kwargs)
+        self.min_value, self.max_value = min_value, max_value
+
+    def to_python(self, value) -> int | None:
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        if len(text) > 24:
+            raise ValidationError(_("That amount is too large."), code="max_value")
+        cleaned = text.replace("Rp", "").replace("rp", "").replace(" ", "").replace(".", "")
+        if cleaned.startswith("-"):
+            raise ValidationError(_("Enter an amount above zero."), code="negative")
+        if not cleaned.isascii() or not cleaned.isdigit():
+            raise ValidationError(
+                _("Enter whole Rupiah, digits only, for example 150.000."), code="invalid"
+            )
+        amount = int(cleaned)
+        if amount < self.min_value:
+            raise ValidationError(_("Enter an amount above zero."), code="min_value")
+        if amount > self.max_value:
+            raise ValidationError(_("That amount is too large."), code="max_value")
+        return amount

@@ -87,7 +87,10 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "koperasi.context_processors.portal",
             ],
-            "builtins": ["koperasi.templatetags.money"],
+            "builtins": [
+                "koperasi.templatetags.money",
+                "template_partials.templatetags.partials",
+            ],
         },
     },
 ]
@@ -147,6 +150,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if env.bool("TESTING", default=False):
+    # Tests create many users; the production hasher would make each cost a third of a second.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
@@ -249,4 +255,6 @@ LOGGING = {
 # --- Portal --------------------------------------------------------------------------------
 
 PORTAL_NAME = "Portal Koperasi"
+# The portal's public address, for links in emails sent outside a request (Celery, commands).
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 ADMIN_URL = env.str("ADMIN_URL", default="django-admin/")

@@ -16,6 +16,7 @@ from koperasi.errors import DomainError
 from koperasi.forms import CooperativeForm, DecisionForm, RoleGrantForm, add_domain_error
 from koperasi.models import Cooperative, Regency, Role
 from koperasi.tenancy import BOARD, STAFF_ROLES, get_for_tenant, tenant_view, user_cooperatives
+from services.savings import board_selectors
 
 
 @require_GET
@@ -84,6 +85,8 @@ def dashboard(request: HttpRequest, coop_slug: str) -> HttpResponse:
     context = {
         "tenant": tenant,
         "role_counts": selectors.role_counts(cooperative=tenant.cooperative),
+        "savings": board_selectors.savings_totals(cooperative=tenant.cooperative),
+        "to_do": board_selectors.to_do(cooperative=tenant.cooperative),
     }
     return render(request, "koperasi/dashboard.html", context)
 

@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from allauth.account.forms import ResetPasswordForm
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from koperasi import events
 from koperasi.errors import DomainError
 from koperasi.models import Cooperative, Role, User
 from koperasi.sequences import sequence_take
+from members.invitations import invitation_send
 from members.models import Member
 from services.savings import actions as savings
 
@@ -86,15 +86,9 @@ def _login_for(member: Member) -> tuple[User | None, bool]:
     return user, True
 
 
-def _send_invitation(request, email: str) -> None:
-    form = ResetPasswordForm(data={"email": email})
-    if form.is_valid():
-        form.save(request)
-
-
 @transaction.atomic
 def member_approve(
-    *, member: Member, acting_user: User, request=None, joined_on: dt.date | None = None
+    *, member: Member, acting_user: User, joined_on: dt.date | None = None
 ) -> Member:
     """The board admits an applicant: a member number, a login, savings accounts, a pokok bill."""
     member = Member.objects.select_for_update(of=("self",)).get(pk=member.pk)
@@ -123,8 +117,8 @@ def member_approve(
         cooperative=member.cooperative,
         data={"member_id": member.pk, "number": number},
     )
-    if invited and request is not None:
-        transaction.on_commit(lambda: _send_invitation(request, member.email))
+    if invited:
+        transaction.on_commit(lambda: invitation_send(member=member))
     return member
 
 
@@ -150,12 +144,10 @@ def member_reject(*, member: Member, acting_user: User, reason: str) -> Member:
 
 
 @transaction.atomic
-def member_add(
-    *, cooperative: Cooperative, data: dict[str, Any], acting_user: User, request=None
-) -> Member:
+def member_add(*, cooperative: Cooperative, data: dict[str, Any], acting_user: User) -> Member:
     """The board admits a member directly (paper application already decided)."""
     member = member_apply(cooperative=cooperative, data=data)
-    return member_approve(member=member, acting_user=acting_user, request=request)
+    return member_approve(member=member, acting_user=acting_user)
 
 
 @transaction.atomic

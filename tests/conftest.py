@@ -19,6 +19,24 @@ def _isolated_cache(settings):
     settings.CACHES = caches
 
 
+@pytest.fixture(autouse=True)
+def _regions_survive_flushes(request):
+    """A transactional test (live server, threads) ends by emptying every table, the regions
+    loaded by a migration included; put them back for the tests that follow."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "live_server" in request.fixturenames or "transactional_db" in request.fixturenames
+    )
+    if not transactional:
+        return
+    request.getfixturevalue("transactional_db")
+    from koperasi.models import Province, Regency
+    from koperasi.regions import regions_load
+
+    if not Province.objects.exists():
+        regions_load(Province, Regency)
+
+
 @pytest.fixture
 def cooperative() -> Cooperative:
     return CooperativeFactory()

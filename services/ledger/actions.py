@@ -179,7 +179,7 @@ def entry_reverse(
             date=date or timezone.localdate(),
             kind=JournalEntry.Kind.REVERSAL,
             legs=legs,
-            memo=memo or _("Reversal of entry #%(id)s") % {"id": entry.pk},
+            memo=memo or f"#{entry.pk}",
             member=entry.member,
             channel=entry.channel,
             created_by=acting_user,

@@ -17,7 +17,7 @@ from koperasi import events
 from koperasi.errors import DomainError
 from koperasi.models import Cooperative, User
 from services.ledger import chart
-from services.ledger.actions import entry_post
+from services.ledger.actions import entry_post, entry_reverse
 from services.ledger.models import Account, JournalEntry, SavingsKind
 from services.savings.models import MAX_AMOUNT, SavingsBill, SavingsProduct, WithdrawalRequest
 
@@ -28,6 +28,40 @@ CHANNEL_ACCOUNT = {"cash": chart.CASH, "transfer": chart.BANK}
 
 def product_for(cooperative: Cooperative) -> SavingsProduct:
     product, _created = SavingsProduct.objects.get_or_create(cooperative=cooperative)
+    return product
+
+
+PRODUCT_FIELDS = (
+    "pokok_amount",
+    "wajib_amount",
+    "wajib_due_day",
+    "sukarela_annual_rate",
+    "sukarela_min_balance",
+)
+
+
+@transaction.atomic
+def savings_product_update(
+    *, cooperative: Cooperative, data: dict, acting_user: User
+) -> SavingsProduct:
+    """The board changes the savings rules; the change is recorded (old and new values)."""
+    product_for(cooperative)
+    product = SavingsProduct.objects.select_for_update().get(cooperative=cooperative)
+    changed = {
+        name: [str(getattr(product, name)), str(data[name])]
+        for name in PRODUCT_FIELDS
+        if name in data and getattr(product, name) != data[name]
+    }
+    for name in changed:
+        setattr(product, name, data[name])
+    product.full_clean()
+    product.save()
+    events.event_record(
+        kind="savings.product_changed",
+        actor=acting_user,
+        cooperative=cooperative,
+        data=changed,
+    )
     return product
 
 
@@ -172,13 +206,20 @@ def savings_deposit(
     if channel not in CHANNEL_ACCOUNT:
         raise DomainError(_("Choose cash or transfer."), field="channel")
     on = on or timezone.localdate()
+    # One movement per member at a time: bills, balances and replays stay consistent.
+    member = _lock_member(member)
     if idempotency_key:
         replay = JournalEntry.objects.filter(
             cooperative=member.cooperative, idempotency_key=idempotency_key
         ).first()
         if replay is not None:
             return _replayed(
-                replay, member=member, kind="deposit", channel=channel, cash_leg=amount
+                replay,
+                member=member,
+                entry_kind=JournalEntry.Kind.DEPOSIT,
+                savings_kind=kind,
+                channel=channel,
+                cash_leg=amount,
             )
     if member.status != member.Status.ACTIVE:
         raise DomainError(_("Only an active member can deposit."), field="member")
@@ -192,15 +233,17 @@ def savings_deposit(
                 _("Simpanan pokok is paid once: %(due)s remains due.") % {"due": _rupiah(due)},
                 field="amount",
             )
-    if kind != SavingsKind.SUKARELA:
-        _settle_bills(member=member, kind=kind, amount=amount, on=on)
+    if kind != SavingsKind.SUKARELA and _settle_bills(
+        member=member, kind=kind, amount=amount, on=on
+    ):
+        raise DomainError(_("Simpanan pokok is paid once: nothing more is due."), field="amount")
     cash = chart.gl_account(member.cooperative, CHANNEL_ACCOUNT[channel])
     entry = entry_post(
         cooperative=member.cooperative,
         date=on,
         kind=JournalEntry.Kind.DEPOSIT,
         legs=[(cash, amount), (member_account(member, kind), -amount)],
-        memo=memo or _("Deposit: %(kind)s") % {"kind": SavingsKind(kind).label},
+        memo=memo,
         member=member,
         channel=channel,
         idempotency_key=idempotency_key,
@@ -221,15 +264,22 @@ def _rupiah(amount: int) -> str:
     return format_rupiah(amount)
 
 
+def _lock_member(member):
+    """Re-read the member under a row lock (waits for any other movement of theirs)."""
+    return type(member).objects.select_for_update(of=("self",)).get(pk=member.pk)
+
+
 def _replayed(
-    entry: JournalEntry, *, member, kind: str, channel: str, cash_leg: int
+    entry: JournalEntry, *, member, entry_kind: str, savings_kind: str, channel: str, cash_leg: int
 ) -> JournalEntry:
     """A form submitted twice: same key and same content -> the first receipt, nothing posted."""
+    postings = list(entry.postings.select_related("account"))
     same = (
         entry.member_id == member.pk
-        and entry.kind == kind
+        and entry.kind == entry_kind
         and entry.channel == channel
-        and entry.postings.filter(account__member__isnull=True, amount=cash_leg).exists()
+        and any(p.account.member_id is None and p.amount == cash_leg for p in postings)
+        and any(p.account.savings_kind == savings_kind for p in postings)
     )
     if not same:
         raise DomainError(
@@ -253,13 +303,19 @@ def savings_withdraw(
     _check_amount(amount)
     if channel not in CHANNEL_ACCOUNT:
         raise DomainError(_("Choose cash or transfer."), field="channel")
+    member = _lock_member(member)
     if idempotency_key:
         replay = JournalEntry.objects.filter(
             cooperative=member.cooperative, idempotency_key=idempotency_key
         ).first()
         if replay is not None:
             return _replayed(
-                replay, member=member, kind="withdrawal", channel=channel, cash_leg=-amount
+                replay,
+                member=member,
+                entry_kind=JournalEntry.Kind.WITHDRAWAL,
+                savings_kind=SavingsKind.SUKARELA,
+                channel=channel,
+                cash_leg=-amount,
             )
     if member.status != member.Status.ACTIVE:
         raise DomainError(_("Only an active member can withdraw."), field="member")
@@ -277,7 +333,7 @@ def savings_withdraw(
         date=on or timezone.localdate(),
         kind=JournalEntry.Kind.WITHDRAWAL,
         legs=[(account, amount), (cash, -amount)],
-        memo=memo or _("Withdrawal: simpanan sukarela"),
+        memo=memo,
         member=member,
         channel=channel,
         idempotency_key=idempotency_key,
@@ -298,8 +354,19 @@ def withdrawal_request_create(
 ) -> WithdrawalRequest:
     """A member asks to withdraw sukarela to a bank account; a teller or the board decides."""
     _check_amount(amount)
+    member = _lock_member(member)
     if member.status != member.Status.ACTIVE:
         raise DomainError(_("Only an active member can withdraw."))
+    if member.withdrawal_requests.filter(
+        status=WithdrawalRequest.Status.PENDING,
+        amount=amount,
+        bank_account_number=bank_account_number.strip(),
+        created_at__gte=timezone.now() - dt.timedelta(minutes=10),
+    ).exists():
+        raise DomainError(
+            _("You already asked for this withdrawal; it is waiting for approval."),
+            field="amount",
+        )
     account = member_account(member, SavingsKind.SUKARELA)
     minimum = product_for(member.cooperative).sukarela_min_balance
     pending = sum(
@@ -347,8 +414,7 @@ def withdrawal_request_decide(
             channel="transfer",
             acting_user=acting_user,
             idempotency_key=f"withdrawal-request-{request.pk}",
-            memo=_("Transfer to %(bank)s %(number)s")
-            % {"bank": request.bank_name, "number": request.bank_account_number},
+            memo=f"{request.bank_name} {request.bank_account_number}",
         )
     request.status = (
         WithdrawalRequest.Status.APPROVED if approve else WithdrawalRequest.Status.REJECTED
@@ -366,6 +432,7 @@ def withdrawal_request_decide(
     return request
 
 
+@transaction.atomic
 def exit_payout(
     *, member, acting_user: User, channel: str, idempotency_key: str | None = None
 ) -> JournalEntry | None:
@@ -386,9 +453,43 @@ def exit_payout(
         date=timezone.localdate(),
         kind=JournalEntry.Kind.EXIT,
         legs=[*legs, (cash, -total)],
-        memo=_("Savings paid out on leaving"),
+        memo="",
         member=member,
         channel=channel,
         idempotency_key=idempotency_key,
         created_by=acting_user,
     )
+
+
+@transaction.atomic
+def savings_reverse(
+    *, entry: JournalEntry, acting_user: User | None, memo: str = ""
+) -> JournalEntry:
+    """Correct a mistaken deposit or withdrawal with a reversing entry; bills that the deposit
+    settled open again (newest first), so bills always agree with the money received."""
+    if entry.kind not in {JournalEntry.Kind.DEPOSIT, JournalEntry.Kind.WITHDRAWAL}:
+        raise DomainError(_("Only a deposit or a withdrawal can be reversed here."))
+    if entry.member_id is not None:
+        _lock_member(entry.member)
+    for posting in entry.postings.select_related("account"):
+        kind = posting.account.savings_kind
+        if kind in {SavingsKind.POKOK, SavingsKind.WAJIB} and posting.amount < 0:
+            _unsettle_bills(member_id=posting.account.member_id, kind=kind, amount=-posting.amount)
+    return entry_reverse(entry=entry, acting_user=acting_user, memo=memo)
+
+
+def _unsettle_bills(*, member_id: int, kind: str, amount: int) -> None:
+    remaining = amount
+    for bill in (
+        SavingsBill.objects.select_for_update()
+        .filter(member_id=member_id, kind=kind, paid_amount__gt=0)
+        .exclude(status=SavingsBill.Status.CANCELLED)
+        .order_by("-period")
+    ):
+        take = min(remaining, bill.paid_amount)
+        bill.paid_amount -= take
+        bill.status, bill.paid_at = SavingsBill.Status.OPEN, None
+        bill.save(update_fields=["paid_amount", "status", "paid_at"])
+        remaining -= take
+        if not remaining:
+            return

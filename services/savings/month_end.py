@@ -20,8 +20,10 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from koperasi import events
+from koperasi.errors import DomainError
 from koperasi.models import Cooperative, User
 from services.ledger import chart
 from services.ledger.models import JournalEntry
@@ -51,7 +53,10 @@ ON CONFLICT DO NOTHING
 
 # The lowest balance of each active member's sukarela account in the month, and the interest
 # on it. Balances are stored positive (credit-normal), so a posting moves the balance by
-# -amount. Works on PostgreSQL and SQLite alike (window functions, integer division).
+# -amount. Works on PostgreSQL and SQLite alike (window functions, integer division). Every
+# sum is cast back to BIGINT: PostgreSQL's SUM(bigint) is NUMERIC, on which `/` keeps the
+# fraction and the later cast to BIGINT rounds half up (and rounds each member separately from
+# the total, which unbalances the entry). On integers `/` truncates: rounded down, as promised.
 INTEREST_SQL = """
 CREATE TEMPORARY TABLE month_end_interest AS
 WITH acc AS (
@@ -61,15 +66,16 @@ WITH acc AS (
      WHERE a.cooperative_id = %(coop)s AND a.savings_kind = 'sukarela' AND m.status = 'active'
 ),
 later AS (
-    SELECT p.account_id, SUM(-p.amount) AS moved
+    SELECT p.account_id, CAST(SUM(-p.amount) AS BIGINT) AS moved
       FROM services_posting p JOIN acc ON acc.id = p.account_id
      WHERE p.date > %(last)s
      GROUP BY p.account_id
 ),
 inside AS (
     SELECT p.account_id,
-           SUM(-p.amount) OVER (PARTITION BY p.account_id ORDER BY p.date, p.id) AS running,
-           SUM(-p.amount) OVER (PARTITION BY p.account_id) AS total
+           CAST(SUM(-p.amount) OVER (PARTITION BY p.account_id ORDER BY p.date, p.id) AS BIGINT)
+               AS running,
+           CAST(SUM(-p.amount) OVER (PARTITION BY p.account_id) AS BIGINT) AS total
       FROM services_posting p JOIN acc ON acc.id = p.account_id
      WHERE p.date BETWEEN %(first)s AND %(last)s
 ),
@@ -79,20 +85,16 @@ dips AS (
 ),
 lowest AS (
     SELECT acc.id AS account_id,
-           acc.balance - COALESCE(later.moved, 0) - COALESCE(dips.total, 0) AS opening,
-           COALESCE(dips.lowest_running, 0) AS lowest_running
+           CAST(acc.balance - COALESCE(later.moved, 0) - COALESCE(dips.total, 0)
+                + (CASE WHEN COALESCE(dips.lowest_running, 0) < 0
+                        THEN dips.lowest_running ELSE 0 END) AS BIGINT) AS balance
       FROM acc
       LEFT JOIN later ON later.account_id = acc.id
       LEFT JOIN dips ON dips.account_id = acc.id
 )
-SELECT account_id,
-       (CASE WHEN lowest_running < 0 THEN opening + lowest_running ELSE opening END)
-           * %(rate_bp)s / 120000 AS interest
+SELECT account_id, CAST(balance * %(rate_bp)s / 120000 AS BIGINT) AS interest
   FROM lowest
- WHERE (CASE WHEN lowest_running < 0 THEN opening + lowest_running ELSE opening END)
-       >= %(minimum)s
-   AND (CASE WHEN lowest_running < 0 THEN opening + lowest_running ELSE opening END)
-       * %(rate_bp)s / 120000 > 0
+ WHERE balance >= %(minimum)s AND balance * %(rate_bp)s / 120000 > 0
 """
 
 INTEREST_POSTINGS_SQL = """
@@ -114,8 +116,15 @@ UPDATE services_account
 def month_end_run(
     *, cooperative: Cooperative, month: dt.date, acting_user: User | None = None
 ) -> MonthEndResult:
-    """Bill wajib for every active member and post sukarela interest for `month`, once."""
+    """Bill wajib for every active member and post sukarela interest for `month`, once, after
+    the month has ended (a month closed early would pay interest on a lowest balance that can
+    still fall, and the run would then be locked)."""
     first, last = month_bounds(month)
+    if last >= timezone.localdate():
+        raise DomainError(
+            _("%(month)s has not ended yet: its month end can run from %(day)s.")
+            % {"month": f"{first:%Y-%m}", "day": (last + dt.timedelta(days=1)).isoformat()}
+        )
     run, created = MonthEndRun.objects.get_or_create(cooperative=cooperative, month=first)
     if not created:
         return MonthEndResult(run=run, created=False)
@@ -155,7 +164,7 @@ def month_end_run(
                     cooperative=cooperative,
                     date=last,
                     kind=JournalEntry.Kind.INTEREST,
-                    memo=f"Jasa simpanan sukarela {first:%Y-%m}",
+                    memo="",
                     idempotency_key=f"month-end-interest-{first:%Y-%m}",
                     fingerprint=f"month-end-interest-{first:%Y-%m}",
                     created_by=acting_user,

@@ -173,5 +173,5 @@ def test_supervisors_and_tellers_read_the_profile_but_cannot_change_it(request, 
 def test_role_resolution_costs_a_fixed_number_of_queries(
     board_client, cooperative, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(10):
         board_client.get(f"/k/{cooperative.slug}/kelola/")

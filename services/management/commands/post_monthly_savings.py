@@ -2,7 +2,9 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from koperasi.errors import DomainError
 from koperasi.models import Cooperative
+from koperasi.money import format_rupiah
 from services.savings.month_end import month_end_run
 
 
@@ -22,7 +24,10 @@ class Command(BaseCommand):
             first = dt.date(year, number, 1)
         except ValueError as error:
             raise CommandError("--month takes YYYY-MM, for example 2026-10.") from error
-        result = month_end_run(cooperative=coop, month=first)
+        try:
+            result = month_end_run(cooperative=coop, month=first)
+        except DomainError as error:
+            raise CommandError(error.message) from error
         run = result.run
         if not result.created:
             self.stdout.write(
@@ -30,6 +35,7 @@ class Command(BaseCommand):
             )
             return
         self.stdout.write(
-            f"{month}: {run.bills_created} wajib bills, interest Rp {run.interest_total:,} "
+            f"{month}: {run.bills_created} wajib bills, "
+            f"interest {format_rupiah(run.interest_total)} "
             f"to {run.interest_members} members."
         )
