@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "koperasi",
+    "koperasi.notifications",
     "members",
     "services",
     "partners",
@@ -129,6 +130,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULE = {
+    "notifications-sweep": {"task": "koperasi.notifications.tasks.sweep", "schedule": 60.0},
     "savings-month-end": {
         "task": "services.tasks.month_end_all",
         # 01:30 Asia/Jakarta on the 1st: close the month that just ended.
@@ -258,3 +260,17 @@ PORTAL_NAME = "Portal Koperasi"
 # The portal's public address, for links in emails sent outside a request (Celery, commands).
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 ADMIN_URL = env.str("ADMIN_URL", default="django-admin/")
+
+# --- Notifications -------------------------------------------------------------------------
+# SMS/WhatsApp: a JSON POST {"phone", "text", "reference"} with a bearer token, so that any
+# provider can sit behind it. Empty URL: no SMS channel.
+NOTIFY_GATEWAY_URL = env.str("NOTIFY_GATEWAY_URL", default="")
+NOTIFY_GATEWAY_TOKEN = env.str("NOTIFY_GATEWAY_TOKEN", default="")
+NOTIFY_GATEWAY_TIMEOUT = env.int("NOTIFY_GATEWAY_TIMEOUT", default=10)
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=6)
+NOTIFY_BACKOFF_SECONDS = env.int("NOTIFY_BACKOFF_SECONDS", default=30)
+# The sweeper re-publishes deliveries due for this long (a publish lost to a broker outage).
+NOTIFY_SWEEP_AFTER = env.int("NOTIFY_SWEEP_AFTER", default=120)
+NOTIFY_SWEEP_BATCH = env.int("NOTIFY_SWEEP_BATCH", default=5000)
+# A claim older than this belongs to a dead worker.
+NOTIFY_CLAIM_TIMEOUT = env.int("NOTIFY_CLAIM_TIMEOUT", default=600)

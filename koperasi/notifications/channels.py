@@ -1,0 +1,70 @@
+"""The ways a notification leaves the portal. Each sender raises `PermanentError` for what a
+retry cannot fix and any other exception for what it may (timeouts, 5xx, a dropped SMTP)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from koperasi.notifications.models import Notification
+
+
+class PermanentError(Exception):
+    """Retrying will not help (a refused address, a 4xx from the gateway)."""
+
+
+def send_email(notification: Notification) -> None:
+    if not notification.to_email:
+        raise PermanentError("no email address")
+    context = {"notification": notification, "portal_url": settings.PORTAL_URL.rstrip("/")}
+    with translation.override(notification.language):
+        text = render_to_string("notifications/email.txt", context)
+        html = render_to_string("notifications/email.html", context)
+    message = EmailMultiAlternatives(
+        subject=f"{settings.PORTAL_NAME}: {notification.title}",
+        body=text,
+        to=[notification.to_email],
+        headers={"X-Koperasi-Notification": str(notification.pk)},
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def send_sms(notification: Notification) -> None:
+    """POST {"phone", "text"} as JSON with a bearer token to the configured gateway, so that any
+    SMS or WhatsApp provider can sit behind it."""
+    url = settings.NOTIFY_GATEWAY_URL
+    if not url:
+        raise PermanentError("no SMS/WhatsApp gateway configured")
+    if not notification.to_phone:
+        raise PermanentError("no phone number")
+    text = f"{notification.title}\n{notification.body}"[:640]
+    payload = json.dumps(
+        {"phone": notification.to_phone, "text": text, "reference": str(notification.pk)}
+    ).encode()
+    request = urllib.request.Request(  # noqa: S310 - the URL is the operator's own setting
+        url,
+        data=payload,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {settings.NOTIFY_GATEWAY_TOKEN}",
+            "Idempotency-Key": f"notification-{notification.pk}",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=settings.NOTIFY_GATEWAY_TIMEOUT):  # noqa: S310
+            return
+    except urllib.error.HTTPError as error:
+        if 400 <= error.code < 500 and error.code not in {408, 429}:
+            raise PermanentError(f"gateway refused: HTTP {error.code}") from error
+        raise
+
+
+SENDERS = {"email": send_email, "sms": send_sms}
