@@ -48,7 +48,11 @@ lint: install-dev
 
 ## messages: refresh the Indonesian catalogue after changing strings (needs GNU gettext)
 messages: install
-	DEBUG=true $(PY) manage.py makemessages -l id --no-obsolete --no-fuzzy-matching --ignore=.venv --ignore=staticfiles
+	DEBUG=true $(PY) manage.py makemessages -l id --no-obsolete --ignore=.venv --ignore=staticfiles
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+
+## bench: PostgreSQL database koperasi_bench (BENCH_DATABASE_URL), 50,000 members x 24 months; prints a table
+bench: install
+	$(PY) -m bench.run

@@ -1,13 +1,22 @@
-"""Load a verified demo cooperative with one person in every role; safe to run again."""
+"""Load a verified demo cooperative with one person in every role and months of member
+history (savings, bills, ledger postings); safe to run again.
+
+`manage.py seed_demo --members 50000 --months 24` builds a large cooperative for benchmarks; the
+history is generated set-based by `services.savings.demo_history`.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
+
 from allauth.account.models import EmailAddress
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from koperasi.models import Cooperative, Role, User
+from services.savings import demo_history
 
 DEMO_PASSWORD = "koperasi-demo-2026"  # noqa: S105 - published on purpose: demo logins only
 DEMO_SLUG = "ksp-sejahtera-bersama"
@@ -25,11 +34,84 @@ PEOPLE = [
 ]
 
 
-class Command(BaseCommand):
-    help = "Create (or refresh) the demo cooperative and its demo logins, then print them."
+DEMO_MEMBERS = [email for email, _name, kind, _title in PEOPLE if kind == Role.Kind.MEMBER]
 
-    @transaction.atomic
-    def handle(self, *args, **options) -> None:
+
+class Command(BaseCommand):
+    help = (
+        "Create (or refresh) the demo cooperative and its demo logins, give it members with "
+        "months of savings history (once), then print the logins."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--members",
+            type=int,
+            default=25,
+            help="members in total, the three demo logins included (default 25)",
+        )
+        parser.add_argument(
+            "--months", type=int, default=12, help="months of history, ending last month"
+        )
+        parser.add_argument(
+            "--end-month",
+            metavar="YYYY-MM",
+            help="the last month of history, one that has ended (default: last month)",
+        )
+
+    def handle(
+        self, *args, members: int = 25, months: int = 12, end_month: str | None = None, **options
+    ) -> None:
+        if not len(DEMO_MEMBERS) <= members <= demo_history.MAX_MEMBERS:
+            raise CommandError(
+                f"--members must be between {len(DEMO_MEMBERS)} and {demo_history.MAX_MEMBERS}."
+            )
+        if not 1 <= months <= demo_history.MAX_MONTHS:
+            raise CommandError(f"--months must be between 1 and {demo_history.MAX_MONTHS}.")
+        last_month = None
+        if end_month:
+            try:
+                year, number = (int(part) for part in end_month.split("-"))
+                last_month = dt.date(year, number, 1)
+            except ValueError as error:
+                raise CommandError("--end-month takes YYYY-MM, for example 2026-10.") from error
+            if last_month >= timezone.localdate().replace(day=1):
+                raise CommandError("--end-month must be a month that has ended.")
+        started = time.perf_counter()
+        with transaction.atomic():
+            cooperative, users = self._cooperative_and_logins()
+            history = demo_history.demo_history_seed(
+                cooperative=cooperative,
+                acting_user=users["ketua@sejahtera.demo"],
+                teller=users["kasir@sejahtera.demo"],
+                members=members,
+                months=months,
+                last_month=last_month,
+                member_users=[users[email] for email in DEMO_MEMBERS],
+            )
+        elapsed = time.perf_counter() - started
+        self.stdout.write(self.style.SUCCESS(f"Demo cooperative: /k/{cooperative.slug}/"))
+        if history.created:
+            self.stdout.write(
+                f"History: {history.members:,} members x {history.months} months, "
+                f"{history.entries:,} journal entries, {history.postings:,} postings, "
+                f"{history.open_wajib_bills:,} unpaid wajib bills; took {elapsed:.1f} s."
+            )
+            if options.get("verbosity", 1) >= 2:
+                for statement, seconds in history.steps:
+                    self.stdout.write(f"  {seconds:6.1f} s  {statement}")
+        else:
+            self.stdout.write(
+                f"History already there ({history.members:,} members, "
+                f"{history.postings:,} postings): nothing added ({elapsed:.1f} s)."
+            )
+        self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
+        for email, name, kind, title in PEOPLE:
+            label = Role.Title(title).label if title else (Role.Kind(kind).label if kind else "")
+            label = label or "Platform staff"
+            self.stdout.write(f"  {label:<24} {email:<28} {name}")
+
+    def _cooperative_and_logins(self) -> tuple[Cooperative, dict[str, User]]:
         users = {email: self._user(email, name) for email, name, _kind, _title in PEOPLE}
         platform = users["staf@platform.demo"]
         if not platform.is_platform_staff:
@@ -62,12 +144,7 @@ class Command(BaseCommand):
                     kind=kind,
                     defaults={"title": title, "granted_by": chair},
                 )
-        self.stdout.write(self.style.SUCCESS(f"Demo cooperative: /k/{cooperative.slug}/"))
-        self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
-        for email, name, kind, title in PEOPLE:
-            label = Role.Title(title).label if title else (Role.Kind(kind).label if kind else "")
-            label = label or "Platform staff"
-            self.stdout.write(f"  {label:<24} {email:<28} {name}")
+        return cooperative, users
 
     def _user(self, email: str, name: str) -> User:
         user, created = User.objects.get_or_create(email=email, defaults={"full_name": name})
