@@ -15,6 +15,7 @@ cooperative_patterns = [
     path("", include("members.import_urls")),
     path("", include("services.savings.urls")),
     path("anggota/", include("services.savings.member_urls")),
+    path("", include("services.loans.urls")),
 ]
 
 koperasi_patterns = [

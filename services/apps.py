@@ -16,3 +16,8 @@ class ServicesConfig(AppConfig):
                 chart_install(cooperative=event.cooperative)
 
         events.EVENT_HANDLERS.append(install_chart)
+
+        from members.actions import EXIT_BLOCKERS
+        from services.loans.actions import loans_block_exit
+
+        EXIT_BLOCKERS.append(loans_block_exit)
