@@ -56,3 +56,8 @@ clean:
 ## bench: PostgreSQL database koperasi_bench (BENCH_DATABASE_URL), 50,000 members x 24 months; prints a table
 bench: install
 	$(PY) -m bench.run
+
+## prodlike: production-like run: PostgreSQL (koperasi_prodlike), Redis db 1, DEBUG off, gunicorn + Celery worker + beat
+.PHONY: prodlike
+prodlike: install
+	bin/prodlike

@@ -59,10 +59,11 @@ class Row:
     ok: bool | None = None  # None: nothing to judge
 
 
-def _configure_environment() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+def _configure_environment(variable: str = "BENCH_DATABASE_URL", default: str = DEFAULT_URL) -> str:
+    """Point Django at the bench's own PostgreSQL database, with production-like settings."""
+    url = os.environ.get(variable, default)
     if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("BENCH_DATABASE_URL must point at PostgreSQL.")
+        sys.exit(f"{variable} must point at PostgreSQL.")
     os.environ.update(
         DATABASE_URL=url,
         DEBUG="false",
@@ -437,6 +438,17 @@ def _print(rows: list[Row]) -> None:
         _out(line(row.what, row.value, row.target, ok))
 
 
+def _imported_rows(module: str) -> list[Row]:
+    """Rows from another bench module's run(): (what, value, target, ok) with ok yes/NO/-."""
+    import importlib
+
+    judged = {"yes": True, "NO": False}
+    return [
+        Row(what, value, target, judged.get(ok))
+        for what, value, target, ok in importlib.import_module(module).run()
+    ]
+
+
 def main() -> int:
     warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic here
     url = _configure_environment()
@@ -444,6 +456,8 @@ def main() -> int:
     rows, month = _prepare(url)
     rows += _dashboard_rows()
     rows += _month_end_rows(month)
+    rows += _imported_rows("bench.loans")
+    rows += _imported_rows("bench.notifications")
     _out()
     _print(rows)
     return 0 if all(row.ok is not False for row in rows) else 1

@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "koperasi.context_processors.portal",
+                "koperasi.notifications.context_processors.unread_notifications",
             ],
             "builtins": [
                 "koperasi.templatetags.money",
@@ -129,8 +130,25 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# Modules with tasks that autodiscovery (tasks.py only) would miss.
+CELERY_IMPORTS = (
+    "koperasi.notifications.bulk",
+    "koperasi.notifications.announcements",
+    "services.loans.tasks",
+)
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
 CELERY_BEAT_SCHEDULE = {
+    "notifications-announcements-resume": {
+        "task": "koperasi.notifications.announcements.announcement_resume",
+        "schedule": 300.0,
+    },
     "notifications-sweep": {"task": "koperasi.notifications.tasks.sweep", "schedule": 60.0},
+    "loans-daily": {
+        "task": "services.loans.tasks.loans_daily_all",
+        # 06:00 Asia/Jakarta: the day's arrears, penalties and reminders (SMS at a decent hour).
+        "schedule": crontab(minute=0, hour=6),
+    },
     "savings-month-end": {
         "task": "services.tasks.month_end_all",
         # 01:30 Asia/Jakarta on the 1st: close the month that just ended.
@@ -219,6 +237,7 @@ WHITENOISE_USE_FINDERS = env.bool("TESTING", default=False) or DEBUG
 # --- Email ---------------------------------------------------------------------------------
 
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Portal Koperasi <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

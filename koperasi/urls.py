@@ -16,6 +16,8 @@ cooperative_patterns = [
     path("", include("services.savings.urls")),
     path("anggota/", include("services.savings.member_urls")),
     path("", include("services.loans.urls")),
+    path("", include("koperasi.notifications.announcement_urls")),
+    path("", include("koperasi.notifications.board_urls")),
 ]
 
 koperasi_patterns = [
@@ -34,6 +36,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include((koperasi_patterns, "koperasi"))),
     path("platform/", include((platform_patterns, "platform"))),
+    path("notifikasi/", include("koperasi.notifications.urls")),
     path("akun/", include("allauth.urls")),
     path("i18n/setlang/", language_switch, name="set_language"),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -38,6 +38,9 @@ KINDS: dict[str, Kind] = {
         Kind("withdrawal.rejected", _("Withdrawal request rejected"), (INAPP, EMAIL)),
         Kind("wajib.billed", _("Monthly mandatory savings billed"), (INAPP,)),
         Kind("wajib.overdue", _("Mandatory savings overdue"), (INAPP, SMS)),
+        Kind("loan.due_soon", _("Loan installment due soon"), (INAPP, SMS)),
+        Kind("loan.due_today", _("Loan installment due today"), (INAPP, SMS)),
+        Kind("loan.overdue", _("Loan installment overdue"), (INAPP, SMS)),
         Kind("announcement", _("Announcements from the board"), (INAPP, EMAIL)),
         Kind("account.security", _("Sign-in and account security"), (INAPP, EMAIL), security=True),
     ]

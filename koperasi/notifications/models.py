@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from koperasi.models import Cooperative
 
@@ -38,7 +39,7 @@ class Notification(models.Model):
         Cooperative, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=60)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("message", "Title"), max_length=200)
     body = models.TextField(_("message"))
     link = models.CharField(max_length=300, blank=True)
     language = models.CharField(max_length=8, default="id")
@@ -139,7 +140,7 @@ class Announcement(models.Model):
     cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     audience = models.CharField(_("to"), max_length=10, choices=Audience.choices)
-    title = models.CharField(_("title"), max_length=150)
+    title = models.CharField(pgettext_lazy("message", "Title"), max_length=150)
     body = models.TextField(_("message"), max_length=2000)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(default=0)

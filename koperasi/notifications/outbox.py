@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from kombu.exceptions import OperationalError
 
 from koperasi.models import Cooperative, User
 from koperasi.notifications.kinds import EMAIL, INAPP, SMS, kind_for
@@ -90,16 +91,23 @@ def notify(
         (p.user_id, p.kind): p for p in Preference.objects.filter(user_id__in=users, kind=kind)
     }
     context = {**(context or {}), "cooperative": cooperative, "link": link}
-    created: list[Notification] = []
-    deliveries: list[Delivery] = []
+    keys = [
+        f"{dedupe_key}:{index}:{recipient.user.pk if recipient.user else recipient.email}"
+        for index, recipient in enumerate(recipients)
+    ]
+    already = (
+        set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+        if dedupe_key
+        else set()
+    )
     now = timezone.now()
-    for index, recipient in enumerate(recipients):
-        key = f"{dedupe_key}:{index}:{recipient.user.pk if recipient.user else recipient.email}"
-        if dedupe_key and Notification.objects.filter(dedupe_key=key).exists():
+    todo: list[tuple[Recipient, Notification]] = []
+    for recipient, key in zip(recipients, keys, strict=True):
+        if dedupe_key and key in already:
             continue
         language = recipient.language or settings.LANGUAGE_CODE
         title, body = render(kind, {**context, "recipient": recipient}, language)
-        notification = Notification.objects.create(
+        notification = Notification(
             recipient=recipient.user,
             to_email=recipient.email,
             to_phone=recipient.phone,
@@ -112,18 +120,20 @@ def notify(
             dedupe_key=key if dedupe_key else None,
             created_at=now,
         )
-        created.append(notification)
-        for channel in channels_for(kind, recipient, preferences):
-            in_app = channel == INAPP  # the inbox row is the delivery: nothing to send
-            deliveries.append(
-                Delivery(
-                    notification=notification,
-                    channel=channel,
-                    status=Delivery.Status.SENT if in_app else Delivery.Status.PENDING,
-                    sent_at=now if in_app else None,
-                    next_attempt_at=now,
-                )
-            )
+        todo.append((recipient, notification))
+    created = Notification.objects.bulk_create([notification for _, notification in todo])
+    deliveries = [
+        Delivery(
+            notification=notification,
+            channel=channel,
+            # The inbox row is the in-app delivery: nothing to send.
+            status=Delivery.Status.SENT if channel == INAPP else Delivery.Status.PENDING,
+            sent_at=now if channel == INAPP else None,
+            next_attempt_at=now,
+        )
+        for recipient, notification in todo
+        for channel in channels_for(kind, recipient, preferences)
+    ]
     Delivery.objects.bulk_create(deliveries)
     pending = [d.pk for d in deliveries if d.status == Delivery.Status.PENDING]
     if pending:
@@ -132,12 +142,18 @@ def notify(
 
 
 def publish(delivery_ids: list[int]) -> None:
-    """Hand deliveries to Celery; a broker outage is logged, never raised (the sweeper retries)."""
-    from koperasi.notifications.tasks import deliver
+    """Hand deliveries to Celery after commit. A broker outage is logged, never raised: the
+    user's change is already committed, and the sweeper publishes the rows later."""
+    from koperasi.notifications.tasks import PUBLISH_RETRY, deliver
 
     for delivery_id in delivery_ids:
         try:
-            deliver.delay(delivery_id)
-        except Exception:  # the broker is down: the sweeper will find the row
-            log.warning("Could not publish delivery %s; the sweeper will retry", delivery_id)
+            deliver.apply_async((delivery_id,), retry_policy=PUBLISH_RETRY)
+        except OperationalError:  # the broker is down: the rest would fail (slowly) as well
+            log.warning(
+                "Broker unreachable: %d deliveries left for the sweeper",
+                len(delivery_ids) - delivery_ids.index(delivery_id),
+            )
             return
+        except Exception:  # in-process mode runs the task here; one bad row must not stop others
+            log.exception("Could not deliver %s; the sweeper will retry", delivery_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from koperasi.models import Event, Role
+from koperasi.notifications import month_end
 from koperasi.notifications.outbox import Recipient, notify
 
 
@@ -70,6 +71,7 @@ HANDLERS = {
     "savings.withdrawn": _money_moved,
     "withdrawal.approved": _money_moved,
     "withdrawal.rejected": _money_moved,
+    "savings.month_end": month_end.notify_month_end,
 }
 
 

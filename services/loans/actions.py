@@ -6,11 +6,14 @@ Money moves through the ledger only:
 - repayment: Dr cash or sukarela; Cr penalty income, interest income, loans receivable, in
   that order of allocation (penalty -> interest -> principal, oldest installment first).
 
-Prepayment rule: what is left after every installment due so far is settled prepays
-principal from the LAST installment backwards; installments whose principal is fully
-prepaid drop off together with their interest. The loan ends earlier; the next installments
-stay exactly as they were. Paying more than the payoff amount (all penalties, interest of
-installments due by today, all outstanding principal) is refused.
+Paying early and prepayment: what is left after every installment due so far is settled pays
+the NEXT installment (its interest, then its principal), as a member who pays this month's
+installment before its due date expects (no reminder, no penalty follows). Any excess beyond
+that is a prepayment of principal (DOMAIN.md), applied from the LAST installment backwards;
+installments whose principal is fully prepaid drop off together with their interest, so the
+loan ends earlier while the installments in between stay exactly as they were. Paying more
+than the payoff amount (all penalties, interest of the installments due by today and of the
+current period, all outstanding principal) is refused.
 """
 
 from __future__ import annotations
@@ -39,11 +42,72 @@ from services.loans.models import (
     LoanPolicy,
     LoanProduct,
     Repayment,
+    grade_for,
 )
 from services.loans.schedule import build_schedule
 from services.savings.actions import CHANNEL_ACCOUNT, add_months, member_account
 
 LIVE = (Loan.Status.APPLIED, Loan.Status.APPROVED, Loan.Status.ACTIVE)
+
+
+PRODUCT_FIELDS = (
+    "name",
+    "method",
+    "annual_rate",
+    "max_amount",
+    "min_term",
+    "max_term",
+    "admin_fee_percent",
+    "penalty_percent",
+    "grace_days",
+    "savings_multiple",
+    "collateral_notes",
+    "is_active",
+)
+
+
+@transaction.atomic
+def loan_product_save(
+    *, cooperative, product: LoanProduct | None, data: dict, acting_user: User
+) -> LoanProduct:
+    """The board creates or changes a loan product; what changed is recorded. Loans already
+    applied for keep the rate, method and fee they were applied with."""
+    created = product is None
+    product = product or LoanProduct(cooperative=cooperative)
+    changed = {
+        name: [str(getattr(product, name, "")), str(data[name])]
+        for name in PRODUCT_FIELDS
+        if name in data and (created or getattr(product, name) != data[name])
+    }
+    for name in PRODUCT_FIELDS:
+        if name in data:
+            setattr(product, name, data[name])
+    product.full_clean()
+    product.save()
+    events.event_record(
+        kind="loan.product_created" if created else "loan.product_changed",
+        actor=acting_user,
+        cooperative=cooperative,
+        data={"product_id": product.pk, "changed": changed},
+    )
+    return product
+
+
+@transaction.atomic
+def loan_policy_update(*, cooperative, two_approvals_above: int, acting_user: User) -> LoanPolicy:
+    """The board sets the amount above which a loan needs two board approvals."""
+    policy_for(cooperative)
+    policy = LoanPolicy.objects.select_for_update().get(cooperative=cooperative)
+    before = policy.two_approvals_above
+    policy.two_approvals_above = two_approvals_above
+    policy.save(update_fields=["two_approvals_above"])
+    events.event_record(
+        kind="loan.policy_changed",
+        actor=acting_user,
+        cooperative=cooperative,
+        data={"two_approvals_above": [before, two_approvals_above]},
+    )
+    return policy
 
 
 def policy_for(cooperative) -> LoanPolicy:
@@ -113,6 +177,7 @@ def loan_apply(
         term_months=term,
         annual_rate=product.annual_rate,
         method=product.method,
+        admin_fee_percent=product.admin_fee_percent,
         purpose=purpose.strip()[:300],
     )
     events.event_record(
@@ -160,6 +225,11 @@ def loan_approve(*, loan: Loan, acting_user: User) -> Loan:
 
 @transaction.atomic
 def loan_reject(*, loan: Loan, acting_user: User, reason: str) -> Loan:
+    """The board turns an application down, with a reason the member sees."""
+    if not Role.objects.filter(
+        cooperative=loan.cooperative, user=acting_user, kind=Role.Kind.BOARD
+    ).exists():
+        raise DomainError(_("Only the board rejects loans."))
     reason = reason.strip()
     if not reason:
         raise DomainError(_("Say why, so that the member understands."), field="reason")
@@ -205,7 +275,7 @@ def loan_disburse(
         raise DomainError(_("Only an approved loan can be disbursed."))
     on = on or timezone.localdate()
     first_due = first_due or add_months(on, 1)
-    fee = int((loan.amount * loan.product.admin_fee_percent / 100).to_integral_value(ROUND_DOWN))
+    fee = int((loan.amount * loan.admin_fee_percent / 100).to_integral_value(ROUND_DOWN))
     cooperative = loan.cooperative
     legs = [
         (chart.gl_account(cooperative, chart.LOANS_RECEIVABLE), loan.amount),
@@ -263,53 +333,69 @@ class Allocation:
         return self.penalty + self.interest + self.principal + self.prepaid
 
 
+def _next_row(installments, on: dt.date) -> Installment | None:
+    """The installment a member pays early: the first one not yet due and not yet paid."""
+    return next((r for r in installments if r.due_date > on and not r.is_paid), None)
+
+
 def payoff_amount(loan: Loan, on: dt.date) -> int:
-    """What settles the loan today: penalties, interest of installments due by today, and all
-    outstanding principal (interest of installments not yet due is not charged)."""
+    """What settles the loan today: penalties, interest of the installments due by today and
+    of the current period (the next installment), and all outstanding principal. Interest of
+    later installments is not charged."""
+    rows = list(loan.installments.filter(waived=False).order_by("number"))
+    current = _next_row(rows, on)
     total = 0
-    for row in loan.installments.filter(waived=False):
+    for row in rows:
         total += row.penalty - row.paid_penalty + row.principal - row.paid_principal
-        if row.due_date <= on:
+        if row.due_date <= on or row is current:
             total += row.interest - row.paid_interest
     return total
 
 
+def _settle(row: Installment, remaining: int, totals: dict[str, int]) -> int:
+    """Pay one installment's penalty, then interest, then principal, as far as money lasts."""
+    for field in ("penalty", "interest", "principal"):
+        paid_field = f"paid_{field}"
+        take = min(remaining, getattr(row, field) - getattr(row, paid_field))
+        setattr(row, paid_field, getattr(row, paid_field) + take)
+        remaining -= take
+        totals[field] += take
+    return remaining
+
+
 def _allocate(installments: list[Installment], amount: int, on: dt.date) -> Allocation:
     """Apply `amount` to the rows in place: penalty, interest, principal of each installment
-    due by `on`, oldest first; then prepay principal from the last installment backwards."""
+    due by `on`, oldest first; then the next installment (paying early); then prepay
+    principal from the last installment backwards."""
     remaining = amount
-    penalty = interest = principal = prepaid = 0
+    totals = {"penalty": 0, "interest": 0, "principal": 0}
     for row in installments:
         if row.due_date > on:
             break
-        for field, paid_field in (
-            ("penalty", "paid_penalty"),
-            ("interest", "paid_interest"),
-            ("principal", "paid_principal"),
-        ):
-            take = min(remaining, getattr(row, field) - getattr(row, paid_field))
-            setattr(row, paid_field, getattr(row, paid_field) + take)
-            remaining -= take
-            if field == "penalty":
-                penalty += take
-            elif field == "interest":
-                interest += take
-            else:
-                principal += take
+        remaining = _settle(row, remaining, totals)
+    current = _next_row(installments, on)
+    if current is not None and remaining:
+        remaining = _settle(current, remaining, totals)
+    prepaid = 0
     for row in reversed(installments):
         if not remaining:
             break
-        if row.due_date <= on:
-            continue  # due rows were settled in full before anything is prepaid
+        if row.due_date <= on or row is current:
+            continue  # settled in full before anything is prepaid
         take = min(remaining, row.principal - row.paid_principal)
         row.paid_principal += take
         remaining -= take
         prepaid += take
-        if row.paid_principal == row.principal and row.due_date > on:
+        if row.paid_principal == row.principal:
             row.waived = True  # its interest drops off with it
     if remaining:
         raise DomainError(_("That is more than is owed."), field="amount")
-    return Allocation(penalty=penalty, interest=interest, principal=principal, prepaid=prepaid)
+    return Allocation(
+        penalty=totals["penalty"],
+        interest=totals["interest"],
+        principal=totals["principal"],
+        prepaid=prepaid,
+    )
 
 
 @transaction.atomic
@@ -376,7 +462,10 @@ def loan_repay(
     if loan.outstanding_principal == 0 and all(r.is_paid or r.waived for r in rows):
         loan.status = Loan.Status.PAID_OFF
         loan.closed_on = on
-    loan.save(update_fields=["outstanding_principal", "status", "closed_on"])
+    _arrears_lower(loan, rows, on)
+    loan.save(
+        update_fields=["outstanding_principal", "status", "closed_on", "days_past_due", "grade"]
+    )
     repayment = Repayment.objects.create(
         loan=loan,
         entry=entry,
@@ -393,6 +482,24 @@ def loan_repay(
         data={"loan_id": loan.pk, "member_id": loan.member_id, "amount": amount},
     )
     return repayment
+
+
+def _arrears_lower(loan: Loan, rows: list[Installment], on: dt.date) -> None:
+    """A repayment can only bring arrears down: recompute the days past due as of today (or
+    `on`, if later) from the rows just paid, and keep the lower of that and the stored value
+    (the daily job, services/loans/daily.py, is what raises it, once a day)."""
+    as_of = max(on, timezone.localdate())
+    late = [
+        row.due_date
+        for row in rows
+        if not row.waived
+        and row.due_date <= as_of
+        and row.principal + row.interest > row.paid_principal + row.paid_interest
+    ]
+    days = (as_of - min(late)).days if late else 0
+    if days < loan.days_past_due:
+        loan.days_past_due = days
+        loan.grade = grade_for(days)
 
 
 def loans_block_exit(member: Member) -> str:

@@ -146,6 +146,7 @@ class Loan(models.Model):
     applied_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True, max_length=1000)
+    admin_fee_percent = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal(0))
     admin_fee = models.BigIntegerField(default=0)
     disbursed_on = models.DateField(null=True, blank=True)
     disbursed_via = models.CharField(max_length=10, blank=True)
