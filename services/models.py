@@ -10,10 +10,24 @@ from services.loans.models import (
     LoanProduct,
     Repayment,
 )
+from services.participation.models import (
+    Attendance,
+    Ballot,
+    Meeting,
+    MeetingDocument,
+    ParticipationWeights,
+    ShuAllocation,
+    ShuYear,
+    Vote,
+    VoteCast,
+    VoteOption,
+)
 from services.savings.models import MonthEndRun, SavingsBill, SavingsProduct, WithdrawalRequest
 
 __all__ = [
     "Account",
+    "Attendance",
+    "Ballot",
     "Installment",
     "JournalEntry",
     "Loan",
@@ -21,11 +35,19 @@ __all__ = [
     "LoanDailyRun",
     "LoanPolicy",
     "LoanProduct",
+    "Meeting",
+    "MeetingDocument",
     "MonthEndRun",
+    "ParticipationWeights",
     "Posting",
     "Repayment",
     "SavingsBill",
     "SavingsKind",
     "SavingsProduct",
+    "ShuAllocation",
+    "ShuYear",
+    "Vote",
+    "VoteCast",
+    "VoteOption",
     "WithdrawalRequest",
 ]
