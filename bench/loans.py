@@ -48,10 +48,11 @@ def _row(what: str, value: str, target: str = "", ok: bool | None = None):
 LOANS_SQL = """
 INSERT INTO services_loan
     (cooperative_id, member_id, product_id, amount, term_months, annual_rate, method, purpose,
-     status, applied_at, decided_at, rejection_reason, admin_fee, disbursed_on, disbursed_via,
+     status, applied_at, decided_at, rejection_reason, admin_fee_percent, admin_fee,
+     disbursed_on, disbursed_via,
      outstanding_principal, days_past_due, grade)
 SELECT %(coop)s, m.id, %(product)s, 6000000, 12, 12.00, 'flat', %(purpose)s,
-       'active', %(now)s, %(now)s, '', 60000,
+       'active', %(now)s, %(now)s, '', 1.00, 60000,
        CAST(%(today)s AS date) - 1 - CAST(ROW_NUMBER() OVER (ORDER BY m.id) %% 330 AS integer),
        'cash', 6000000, 0, 'lancar'
   FROM members_member m
