@@ -458,6 +458,7 @@ def main() -> int:
     rows += _month_end_rows(month)
     rows += _imported_rows("bench.loans")
     rows += _imported_rows("bench.notifications")
+    rows += _imported_rows("bench.shu")
     _out()
     _print(rows)
     return 0 if all(row.ok is not False for row in rows) else 1

@@ -18,6 +18,8 @@ cooperative_patterns = [
     path("", include("services.loans.urls")),
     path("", include("koperasi.notifications.announcement_urls")),
     path("", include("koperasi.notifications.board_urls")),
+    path("", include("services.participation.urls")),
+    path("", include("services.participation.shu_urls")),
 ]
 
 koperasi_patterns = [
