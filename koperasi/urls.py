@@ -20,6 +20,7 @@ cooperative_patterns = [
     path("", include("koperasi.notifications.board_urls")),
     path("", include("services.participation.urls")),
     path("", include("services.participation.shu_urls")),
+    path("", include("services.participation.score_urls")),
 ]
 
 koperasi_patterns = [

@@ -24,7 +24,7 @@ from koperasi.models import Cooperative, Role, User
 from koperasi.notifications import announcements
 from koperasi.notifications.models import Announcement
 from members.models import Member
-from services.participation.models import Attendance, Meeting, MeetingDocument
+from services.participation.models import Attendance, Meeting, MeetingDocument, ParticipationWeights
 
 #: More than this share of the active members must be present.
 QUORUM_SHARE = Decimal("0.5")
@@ -231,9 +231,11 @@ class Quorum:
         return (Decimal(self.present) * 100 / self.active).quantize(Decimal("0.1"))
 
 
-def quorum_needed(active: int) -> int:
-    """The smallest number present that is more than `QUORUM_SHARE` of the active members."""
-    return int(Decimal(active) * QUORUM_SHARE) + 1
+def quorum_needed(active: int, percent: int | None = None) -> int:
+    """The smallest number present that is more than `percent` % of the active members
+    (the cooperative's bylaws; more than half by default)."""
+    share = Decimal(percent) / 100 if percent is not None else QUORUM_SHARE
+    return int(Decimal(active) * share) + 1
 
 
 def meeting_quorum(*, meeting: Meeting) -> Quorum:
@@ -251,8 +253,15 @@ def meeting_quorum(*, meeting: Meeting) -> Quorum:
             ),
         ),
     )
+    percent = (
+        ParticipationWeights.objects.filter(cooperative_id=meeting.cooperative_id)
+        .values_list("quorum_percent", flat=True)
+        .first()
+    )
     return Quorum(
-        present=counts["present"], active=counts["active"], needed=quorum_needed(counts["active"])
+        present=counts["present"],
+        active=counts["active"],
+        needed=quorum_needed(counts["active"], percent),
     )
 
 

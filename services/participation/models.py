@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -175,6 +175,12 @@ class ParticipationWeights(models.Model):
     votes = models.PositiveSmallIntegerField(_("votes cast"), default=20)
     wajib_on_time = models.PositiveSmallIntegerField(_("wajib paid on time"), default=30)
     services = models.PositiveSmallIntegerField(_("use of services"), default=20)
+    quorum_percent = models.PositiveSmallIntegerField(
+        _("quorum: more than this percentage of active members present"),
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text=_("From the bylaws (AD/ART); commonly more than half (50)."),
+    )
 
     def __str__(self) -> str:
         return f"{self.cooperative}"

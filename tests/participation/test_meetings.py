@@ -386,3 +386,17 @@ def test_an_htmx_refusal_at_the_door_is_shown_in_the_redrawn_sheet(
     assert html.lstrip().startswith('<section id="attendance-sheet">')
     assert 'class="error"' in html
     assert Attendance.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_quorum_follows_the_bylaws_setting(cooperative, chair):
+    from services.participation.models import ParticipationWeights
+
+    members_of(cooperative, 4)
+    meeting = make_meeting(cooperative, chair)
+    assert meetings.meeting_quorum(meeting=meeting).needed == 3  # more than half of 4
+
+    ParticipationWeights.objects.create(cooperative=cooperative, quorum_percent=75)
+
+    assert meetings.meeting_quorum(meeting=meeting).needed == 4  # more than 75 % of 4
+    assert meetings.quorum_needed(10, 66) == 7
