@@ -55,7 +55,7 @@ att AS (
      GROUP BY a.member_id
 ),
 v AS (
-    SELECT id, CAST(opens_at AT TIME ZONE %(tz)s AS date) AS opened
+    SELECT id, {opened} AS opened
       FROM services_vote
      WHERE cooperative_id = %(coop)s AND closes_at >= %(start)s AND closes_at < %(end)s
        AND closes_at <= %(now)s
@@ -68,7 +68,7 @@ casts AS (
 bills AS (
     SELECT member_id, COUNT(*) AS due,
            COUNT(*) FILTER (WHERE status = 'paid'
-                            AND CAST(paid_at AT TIME ZONE %(tz)s AS date) <= due_date) AS on_time
+                            AND {paid_on} <= due_date) AS on_time
       FROM services_savingsbill
      WHERE cooperative_id = %(coop)s AND kind = 'wajib' AND status <> 'cancelled'
        AND due_date BETWEEN %(first)s AND %(until)s
@@ -95,6 +95,20 @@ SELECT m.id, m.number, m.full_name,
  WHERE m.cooperative_id = %(coop)s AND m.status = 'active' AND m.joined_on <= %(until)s
  ORDER BY m.number, m.id
 """
+
+
+def _local_date(column: str) -> str:
+    """SQL for the local (cooperative time zone) date of a timestamp column."""
+    if connection.vendor == "postgresql":
+        return f"CAST({column} AT TIME ZONE %(tz)s AS date)"
+    # SQLite keeps UTC text; the zone's offset now (Asia/Jakarta has no daylight saving).
+    return f"date({column}, %(tz_shift)s)"
+
+
+def _scores_sql() -> str:
+    return SCORES_SQL.replace("{opened}", _local_date("opens_at")).replace(
+        "{paid_on}", _local_date("paid_at")
+    )
 
 
 def _weights(cooperative: Cooperative) -> ParticipationWeights:
@@ -126,9 +140,10 @@ def participation_scores(
     start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     weights = _weights(cooperative)
+    shift_minutes = int(now.astimezone(tz).utcoffset().total_seconds() // 60)
     with connection.cursor() as cursor:
         cursor.execute(
-            SCORES_SQL,
+            _scores_sql(),
             {
                 "coop": cooperative.pk,
                 "start": start,
@@ -137,6 +152,7 @@ def participation_scores(
                 "first": first,
                 "until": until,
                 "tz": settings.TIME_ZONE,
+                "tz_shift": f"{shift_minutes:+d} minutes",
             },
         )
         rows = cursor.fetchall()

@@ -38,7 +38,7 @@ from koperasi import events
 from koperasi.errors import DomainError
 from koperasi.models import Cooperative, User
 from services.ledger import chart
-from services.ledger.models import JournalEntry, SavingsKind
+from services.ledger.models import JournalEntry
 from services.participation.models import ShuAllocation, ShuYear
 from services.shu import split_shu
 
@@ -132,7 +132,8 @@ WITH s AS (
       FROM services_posting p
       JOIN services_account a ON a.id = p.account_id
      WHERE a.cooperative_id = %(coop)s AND a.member_id IS NOT NULL
-       AND a.savings_kind = ANY(%(kinds)s) AND p.date <= %(last)s
+       AND (a.savings_kind IN ('pokok', 'wajib')
+            OR (a.savings_kind = 'sukarela' AND %(with_sukarela)s)) AND p.date <= %(last)s
      GROUP BY a.member_id
 ),
 t AS (
@@ -144,7 +145,8 @@ t AS (
      GROUP BY l.member_id
 )
 SELECT m.id, m.number, m.full_name,
-       GREATEST(COALESCE(s.savings, 0), 0), GREATEST(COALESCE(t.interest, 0), 0)
+       CASE WHEN s.savings > 0 THEN s.savings ELSE 0 END,
+       CASE WHEN t.interest > 0 THEN t.interest ELSE 0 END
   FROM members_member m
   LEFT JOIN s ON s.member_id = m.id
   LEFT JOIN t ON t.member_id = m.id
@@ -324,18 +326,32 @@ def shu_publish(*, shu_year: ShuYear, acting_user: User | None) -> ShuYear:
     cooperative = shu_year.cooperative
     preview = shu_preview(shu_year=shu_year)
     rows = preview.rows
-    with connection.cursor() as cursor:
-        cursor.execute(
-            ALLOCATIONS_SQL,
-            [
-                shu_year.pk,
-                [r.member_id for r in rows],
-                [r.savings for r in rows],
-                [r.transactions for r in rows],
-                [r.jasa_modal for r in rows],
-                [r.jasa_usaha for r in rows],
-                [r.total for r in rows],
-            ],
+    if connection.vendor == "postgresql":  # one statement from arrays: the fast path
+        with connection.cursor() as cursor:
+            cursor.execute(
+                ALLOCATIONS_SQL,
+                [
+                    shu_year.pk,
+                    [r.member_id for r in rows],
+                    [r.savings for r in rows],
+                    [r.transactions for r in rows],
+                    [r.jasa_modal for r in rows],
+                    [r.jasa_usaha for r in rows],
+                    [r.total for r in rows],
+                ],
+            )
+    else:  # SQLite (make run)
+        ShuAllocation.objects.bulk_create(
+            ShuAllocation(
+                shu_year=shu_year,
+                member_id=r.member_id,
+                savings=r.savings,
+                transactions=r.transactions,
+                jasa_modal=r.jasa_modal,
+                jasa_usaha=r.jasa_usaha,
+                total=r.total,
+            )
+            for r in rows
         )
     total = preview.members_total
     if total > 0:
@@ -408,10 +424,12 @@ def _post_members_part(shu_year: ShuYear, *, total: int, acting_user: User | Non
 
 def _bases_params(cooperative: Cooperative, year: int, include_sukarela: bool) -> dict:
     first, last = fiscal_year_bounds(cooperative, year)
-    kinds = [SavingsKind.POKOK, SavingsKind.WAJIB]
-    if include_sukarela:
-        kinds.append(SavingsKind.SUKARELA)
-    return {"coop": cooperative.pk, "kinds": [str(k) for k in kinds], "first": first, "last": last}
+    return {
+        "coop": cooperative.pk,
+        "with_sukarela": bool(include_sukarela),
+        "first": first,
+        "last": last,
+    }
 
 
 def shu_estimate(*, shu_year: ShuYear, member_id: int) -> PreviewRow | None:
