@@ -27,6 +27,7 @@ install-dev: $(VENV)/.installed-dev
 
 ## run: the portal on SQLite with demo data, tasks in-process, at http://$(HOST):$(PORT)
 run: install
+	@test -f .env || (printf '# Development settings written by make run (see .env.example)\nDEBUG=true\n' > .env && echo "Wrote .env with DEBUG=true: manage.py commands now run in development mode.")
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py compiletranslations
 	DEBUG=true $(PY) manage.py seed_demo

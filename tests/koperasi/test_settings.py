@@ -26,7 +26,7 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**clean, **env},
+        env={**clean, "ENV_FILE": "/dev/null", **env},
         capture_output=True,
         text=True,
         timeout=120,
