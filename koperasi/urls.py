@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include((koperasi_patterns, "koperasi"))),
     path("platform/", include((platform_patterns, "platform"))),
     path("notifikasi/", include("koperasi.notifications.urls")),
+    path("mitra/", include("partners.urls")),
     path("akun/", include("allauth.urls")),
     path("i18n/setlang/", language_switch, name="set_language"),
     path(settings.ADMIN_URL, admin.site.urls),

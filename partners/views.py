@@ -1,0 +1,110 @@
+"""The partner portal (/mitra/): its own pages, reached only by partner users."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from koperasi.errors import DomainError
+from koperasi.forms import add_domain_error
+from partners import actions
+from partners.forms import PartnerRegisterForm, PartnershipProposeForm
+from partners.models import Partner, Partnership, PartnerUser
+from partners.portal import get_for_partner, partner_user_for, partner_view
+
+
+def _partnerships_of(partner: Partner):
+    return Partnership.objects.filter(partner=partner).select_related("cooperative")
+
+
+@require_GET
+def portal_home(request: HttpRequest) -> HttpResponse:
+    """Public: what the portal is. For a partner user: the business's dashboard."""
+    partner_user = partner_user_for(request.user)
+    if partner_user is None:
+        return render(request, "partners/portal_landing.html")
+    partner = partner_user.partner
+    partnerships = list(_partnerships_of(partner))
+    return render(
+        request,
+        "partners/portal_dashboard.html",
+        {
+            "partner": partner,
+            "partner_role": partner_user.role,
+            "partnerships": partnerships,
+            "active_count": sum(p.status == Partnership.Status.ACTIVE for p in partnerships),
+            "waiting_count": sum(
+                p.status == Partnership.Status.PROPOSED and p.accepted_by_partner_at is None
+                for p in partnerships
+            ),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def partner_register(request: HttpRequest) -> HttpResponse:
+    """A person registers a business and becomes its owner."""
+    if partner_user_for(request.user) is not None:
+        messages.info(request, _("You already belong to a partner business."))
+        return redirect("partners:home")
+    form = PartnerRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            partner = actions.partner_register(acting_user=request.user, data=form.cleaned_data)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("%(name)s is registered.") % {"name": partner.name})
+            return redirect("partners:home")
+    return render(request, "partners/partner_register.html", {"form": form})
+
+
+@partner_view()
+@require_http_methods(["GET", "POST"])
+def partnership_list(request: HttpRequest) -> HttpResponse:
+    """The partner's partnerships, and a proposal to a verified cooperative."""
+    form = PartnershipProposeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.partnership_propose(
+                cooperative=data["cooperative"],
+                partner=request.partner,
+                acting_user=request.user,
+                data=data,
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The partnership is proposed to the cooperative."))
+            return redirect("partners:partnership-list")
+    return render(
+        request,
+        "partners/partnership_list.html",
+        {
+            "partner": request.partner,
+            "partner_role": request.partner_role,
+            "partnerships": _partnerships_of(request.partner),
+            "form": form,
+            "is_owner": request.partner_role == PartnerUser.Role.OWNER,
+        },
+    )
+
+
+@partner_view(PartnerUser.Role.OWNER)
+@require_POST
+def partnership_accept(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    """The partner's owner accepts a cooperative's proposal."""
+    partnership = get_for_partner(Partnership.objects.all(), request.partner, pk=partnership_id)
+    try:
+        actions.partnership_accept(partnership=partnership, acting_user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The partnership is accepted."))
+    return redirect("partners:partnership-list")
