@@ -208,19 +208,16 @@ def savings_deposit(
     on = on or timezone.localdate()
     # One movement per member at a time: bills, balances and replays stay consistent.
     member = _lock_member(member)
-    if idempotency_key:
-        replay = JournalEntry.objects.filter(
-            cooperative=member.cooperative, idempotency_key=idempotency_key
-        ).first()
-        if replay is not None:
-            return _replayed(
-                replay,
-                member=member,
-                entry_kind=JournalEntry.Kind.DEPOSIT,
-                savings_kind=kind,
-                channel=channel,
-                cash_leg=amount,
-            )
+    replay = _replayed(
+        idempotency_key,
+        member=member,
+        entry_kind=JournalEntry.Kind.DEPOSIT,
+        savings_kind=kind,
+        channel=channel,
+        cash_leg=amount,
+    )
+    if replay is not None:
+        return replay
     if member.status != member.Status.ACTIVE:
         raise DomainError(_("Only an active member can deposit."), field="member")
     if kind == SavingsKind.POKOK:
@@ -270,9 +267,15 @@ def _lock_member(member):
 
 
 def _replayed(
-    entry: JournalEntry, *, member, entry_kind: str, savings_kind: str, channel: str, cash_leg: int
-) -> JournalEntry:
-    """A form submitted twice: same key and same content -> the first receipt, nothing posted."""
+    key: str | None, *, member, entry_kind: str, savings_kind: str, channel: str, cash_leg: int
+) -> JournalEntry | None:
+    """A form submitted twice: same key and same content -> the first receipt, nothing posted;
+    None when the key is new (or there is none)."""
+    if not key:
+        return None
+    entry = JournalEntry.objects.filter(cooperative=member.cooperative, idempotency_key=key).first()
+    if entry is None:
+        return None
     postings = list(entry.postings.select_related("account"))
     same = (
         entry.member_id == member.pk
@@ -304,19 +307,16 @@ def savings_withdraw(
     if channel not in CHANNEL_ACCOUNT:
         raise DomainError(_("Choose cash or transfer."), field="channel")
     member = _lock_member(member)
-    if idempotency_key:
-        replay = JournalEntry.objects.filter(
-            cooperative=member.cooperative, idempotency_key=idempotency_key
-        ).first()
-        if replay is not None:
-            return _replayed(
-                replay,
-                member=member,
-                entry_kind=JournalEntry.Kind.WITHDRAWAL,
-                savings_kind=SavingsKind.SUKARELA,
-                channel=channel,
-                cash_leg=-amount,
-            )
+    replay = _replayed(
+        idempotency_key,
+        member=member,
+        entry_kind=JournalEntry.Kind.WITHDRAWAL,
+        savings_kind=SavingsKind.SUKARELA,
+        channel=channel,
+        cash_leg=-amount,
+    )
+    if replay is not None:
+        return replay
     if member.status != member.Status.ACTIVE:
         raise DomainError(_("Only an active member can withdraw."), field="member")
     account = member_account(member, SavingsKind.SUKARELA, lock=True)
