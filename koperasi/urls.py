@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from koperasi import views
 from koperasi.i18n import language_switch
+from partners.api import api as partner_api
 
 cooperative_patterns = [
     path("", views.cooperative_home, name="cooperative-home"),
@@ -21,6 +22,12 @@ cooperative_patterns = [
     path("", include("services.participation.urls")),
     path("", include("services.participation.shu_urls")),
     path("", include("services.participation.score_urls")),
+    path("anggota/mitra/", include("partners.member_urls")),
+    path("anggota/mitra/", include("partners.member_purchase_urls")),
+    path("kelola/mitra/", include("partners.coop_urls")),
+    path("kelola/mitra/", include("partners.coop_sales_urls")),
+    path("kelola/laporan/", include("services.reports.urls")),
+    path("kelola/audit/", include("koperasi.audit_urls")),
 ]
 
 koperasi_patterns = [
@@ -41,6 +48,7 @@ urlpatterns = [
     path("platform/", include((platform_patterns, "platform"))),
     path("notifikasi/", include("koperasi.notifications.urls")),
     path("mitra/", include("partners.urls")),
+    path("api/v1/", partner_api.urls),
     path("akun/", include("allauth.urls")),
     path("i18n/setlang/", language_switch, name="set_language"),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from partners import views
 
@@ -13,4 +13,8 @@ urlpatterns = [
         views.partnership_accept,
         name="partnership-accept",
     ),
+    path("", include("partners.offer_urls")),
+    path("", include("partners.purchase_urls")),
+    path("", include("partners.figures_urls")),
+    path("", include("partners.token_urls")),
 ]

@@ -42,6 +42,14 @@ KINDS: dict[str, Kind] = {
         Kind("loan.due_today", _("Loan installment due today"), (INAPP, SMS)),
         Kind("loan.overdue", _("Loan installment overdue"), (INAPP, SMS)),
         Kind("announcement", _("Announcements from the board"), (INAPP, EMAIL)),
+        Kind("partnership.proposed", _("Partnership proposed"), (INAPP, EMAIL)),
+        Kind("partnership.activated", _("Partnership active"), (INAPP, EMAIL)),
+        Kind("order.placed", _("New order from a member"), (INAPP, EMAIL)),
+        Kind("order.confirmed", _("Order confirmed"), (INAPP, EMAIL, SMS)),
+        Kind("order.rejected", _("Order rejected"), (INAPP, EMAIL)),
+        Kind("order.fulfilled", _("Order fulfilled"), (INAPP,)),
+        Kind("order.cancelled", _("Order cancelled by the member"), (INAPP, EMAIL)),
+        Kind("purchase.recorded", _("Purchase at a partner recorded"), (INAPP,)),
         Kind("account.security", _("Sign-in and account security"), (INAPP, EMAIL), security=True),
     ]
 }

@@ -1,0 +1,1 @@
+"""Notifications for order events (see partners/wiring.py)."""

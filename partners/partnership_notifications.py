@@ -1,0 +1,1 @@
+"""Notifications for partnership events (see partners/wiring.py)."""

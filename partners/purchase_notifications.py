@@ -1,0 +1,1 @@
+"""Notifications for purchase events (see partners/wiring.py)."""
