@@ -247,6 +247,8 @@ class Offer(models.Model):
     )
     #: A small JPEG made from the upload (members pay for mobile data).
     picture = models.FileField(_("picture"), upload_to=offer_picture_path, blank=True)
+    #: A 160 px copy for lists, so a page of offers stays a few kilobytes per picture.
+    thumbnail = models.FileField(upload_to=offer_picture_path, blank=True)
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
