@@ -6,8 +6,9 @@ ParticipationWeights (30 / 20 / 30 / 20 by default):
 - votes: votes cast / votes closed in the year that the member could vote in (had joined by
   the day the vote opened);
 - wajib on time: wajib bills due in the year (so far) paid in full by their due date / bills due;
-- services: used the cooperative's services in the year (paid loan interest; partner purchases
-  later): all or nothing.
+- services: used the cooperative's services in the year: paid loan interest (a repayment with
+  interest, by its journal entry's date) or bought at a partner (a `partners.Purchase`, by the
+  local date of `occurred_at`): all or nothing.
 A part the member had no chance at (no meeting held, no vote, no bill due) is left out and the
 other weights count in proportion. The score is rounded half up to a whole number.
 """
@@ -18,13 +19,12 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from koperasi.models import Cooperative
 from services.participation.models import ParticipationWeights
-from services.participation.shu import fiscal_year_bounds
+from services.participation.shu import fiscal_year_bounds, local_date_params, local_date_sql
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,10 @@ used AS (
       JOIN services_journalentry e ON e.id = r.entry_id
      WHERE l.cooperative_id = %(coop)s AND e.date BETWEEN %(first)s AND %(until)s
        AND r.interest > 0
+    UNION
+    SELECT pu.member_id
+      FROM partners_purchase pu
+     WHERE pu.cooperative_id = %(coop)s AND {bought_on} BETWEEN %(first)s AND %(until)s
 )
 SELECT m.id, m.number, m.full_name,
        (SELECT COUNT(*) FROM held), COALESCE(att.n, 0),
@@ -97,17 +101,11 @@ SELECT m.id, m.number, m.full_name,
 """
 
 
-def _local_date(column: str) -> str:
-    """SQL for the local (cooperative time zone) date of a timestamp column."""
-    if connection.vendor == "postgresql":
-        return f"CAST({column} AT TIME ZONE %(tz)s AS date)"
-    # SQLite keeps UTC text; the zone's offset now (Asia/Jakarta has no daylight saving).
-    return f"date({column}, %(tz_shift)s)"
-
-
 def _scores_sql() -> str:
-    return SCORES_SQL.replace("{opened}", _local_date("opens_at")).replace(
-        "{paid_on}", _local_date("paid_at")
+    return (
+        SCORES_SQL.replace("{opened}", local_date_sql("opens_at"))
+        .replace("{paid_on}", local_date_sql("paid_at"))
+        .replace("{bought_on}", local_date_sql("pu.occurred_at"))
     )
 
 
@@ -140,7 +138,6 @@ def participation_scores(
     start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     weights = _weights(cooperative)
-    shift_minutes = int(now.astimezone(tz).utcoffset().total_seconds() // 60)
     with connection.cursor() as cursor:
         cursor.execute(
             _scores_sql(),
@@ -151,8 +148,7 @@ def participation_scores(
                 "now": now,
                 "first": first,
                 "until": until,
-                "tz": settings.TIME_ZONE,
-                "tz_shift": f"{shift_minutes:+d} minutes",
+                **local_date_params(now),
             },
         )
         rows = cursor.fetchall()
