@@ -53,23 +53,69 @@ class PartnerRegisterForm(forms.ModelForm):
         return self.cleaned_data["address"].strip()
 
 
-class PartnershipProposeForm(forms.ModelForm):
+class PartnershipTermsForm(forms.ModelForm):
+    """The terms both sides agree on: text, member discount, the cooperative's fee, validity."""
+
+    class Meta:
+        model = Partnership
+        fields = (
+            "terms",
+            "member_discount_percent",
+            "commission_percent",
+            "valid_from",
+            "valid_to",
+        )
+        widgets = {
+            "terms": forms.Textarea(attrs={"rows": 5}),
+            "member_discount_percent": forms.NumberInput(attrs={"step": "0.01"}),
+            "commission_percent": forms.NumberInput(attrs={"step": "0.01"}),
+            "valid_from": forms.DateInput(attrs={"type": "date"}),
+            "valid_to": forms.DateInput(attrs={"type": "date"}),
+        }
+        help_texts = {
+            "member_discount_percent": _("Off the partner's price for the cooperative's members."),
+            "commission_percent": _(
+                "The cooperative's fee on its members' purchases at the partner, settled "
+                "monthly. Leave empty for none."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("member_discount_percent", "commission_percent"):
+            self.fields[name].required = False
+
+    def clean_member_discount_percent(self) -> Decimal:
+        return self.cleaned_data["member_discount_percent"] or Decimal("0")
+
+    def clean_commission_percent(self) -> Decimal:
+        return self.cleaned_data["commission_percent"] or Decimal("0")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        valid_from, valid_to = data.get("valid_from"), data.get("valid_to")
+        if valid_from and valid_to and valid_to <= valid_from:
+            self.add_error("valid_to", _("The end date must come after the start date."))
+        return data
+
+
+class PartnershipProposeForm(PartnershipTermsForm):
+    """The partner's owner proposes a partnership to a verified cooperative."""
+
     cooperative = forms.SlugField(
         label=_("Cooperative (its address on the portal)"),
         max_length=60,
         help_text=_("The part after /k/ in the cooperative's address, for example kopsa-maju."),
     )
 
-    class Meta:
-        model = Partnership
-        fields = ("terms", "member_discount_percent", "valid_from", "valid_to")
-        widgets = {
-            "terms": forms.Textarea(attrs={"rows": 5}),
-            "valid_from": forms.DateInput(attrs={"type": "date"}),
-            "valid_to": forms.DateInput(attrs={"type": "date"}),
-        }
-
-    field_order = ["cooperative", "terms", "member_discount_percent", "valid_from", "valid_to"]
+    field_order = [
+        "cooperative",
+        "terms",
+        "member_discount_percent",
+        "commission_percent",
+        "valid_from",
+        "valid_to",
+    ]
 
     def clean_cooperative(self) -> Cooperative:
         cooperative = Cooperative.objects.filter(
@@ -79,12 +125,16 @@ class PartnershipProposeForm(forms.ModelForm):
             raise ValidationError(_("No verified cooperative has this address."))
         return cooperative
 
-    def clean_member_discount_percent(self) -> Decimal:
-        return self.cleaned_data["member_discount_percent"] or Decimal("0")
 
-    def clean(self) -> dict:
-        data = super().clean()
-        valid_from, valid_to = data.get("valid_from"), data.get("valid_to")
-        if valid_from and valid_to and valid_to <= valid_from:
-            self.add_error("valid_to", _("The end date must come after the start date."))
-        return data
+class PartnershipEndForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why does the partnership end?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_reason(self) -> str:
+        reason = " ".join(self.cleaned_data["reason"].split())
+        if not reason:
+            raise ValidationError(_("Say why the partnership ends."), code="required")
+        return reason
