@@ -8,7 +8,9 @@ Rules enforced here and again by the database:
   does (also a CHECK constraint);
 - an idempotency key makes a replay return the first entry; the same key with different
   content is an error;
-- entries never change (PostgreSQL refuses UPDATE/DELETE); a correction is a reversing entry.
+- entries never change (PostgreSQL refuses UPDATE/DELETE); a correction is a reversing entry;
+- nothing is posted dated on or before the day the books are closed through
+  (`services.ledger.periods`; PostgreSQL re-checks every INSERT).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from django.utils.translation import gettext as _
 from koperasi.errors import DomainError
 from koperasi.models import Cooperative, User
 from services.ledger.models import Account, JournalEntry, Posting
+from services.ledger.periods import period_open_check
 
 MAX_POSTING = 10**15  # far beyond any cooperative's books; stops absurd input early
 
@@ -121,7 +124,8 @@ def entry_post(
     created_by: User | None = None,
     reverses: JournalEntry | None = None,
 ) -> JournalEntry:
-    """Post one balanced journal entry and move the balances; a replayed key returns the first."""
+    """Post one balanced journal entry and move the balances; a replayed key returns the first.
+    An entry dated inside a closed period is refused (`PeriodClosedError`)."""
     _validate(cooperative, legs)
     member_id = member.pk if member is not None else None
     fingerprint = _fingerprint(
@@ -130,6 +134,7 @@ def entry_post(
     with transaction.atomic():
         if idempotency_key and (replayed := _replay(cooperative, idempotency_key, fingerprint)):
             return replayed
+        period_open_check(cooperative=cooperative, on=date)
         try:
             with transaction.atomic():
                 entry = JournalEntry.objects.create(

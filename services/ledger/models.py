@@ -5,6 +5,7 @@ postings of an entry sum to zero. An account's stored `balance` is kept in its n
 (`normal_sign` is +1 for assets and expenses, -1 for liabilities, equity and income), so a
 member's savings balance reads as a positive number. Entries and postings are append-only:
 PostgreSQL refuses UPDATE and DELETE on them, and a correction is a reversing entry.
+`PeriodClose` rows close the books through a day (see `services.ledger.periods`).
 """
 
 from __future__ import annotations
@@ -145,3 +146,29 @@ class Posting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.amount:+d}"
+
+
+class PeriodClose(models.Model):
+    """The board closed the books through `closed_through`: nothing may be posted dated on or
+    before it. Rows only ever reach further; the latest is in force, the others are history."""
+
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.PROTECT, related_name="+")
+    closed_through = models.DateField(_("closed through"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed at"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-closed_through"]
+        verbose_name = _("closed period")
+        verbose_name_plural = _("closed periods")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cooperative", "closed_through"], name="period_close_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cooperative_id} {self.closed_through}"

@@ -27,6 +27,7 @@ from koperasi.errors import DomainError
 from koperasi.models import Cooperative, User
 from services.ledger import chart
 from services.ledger.models import JournalEntry
+from services.ledger.periods import period_open_check
 from services.savings.actions import product_for
 from services.savings.models import MonthEndRun
 
@@ -128,6 +129,9 @@ def month_end_run(
     run, created = MonthEndRun.objects.get_or_create(cooperative=cooperative, month=first)
     if not created:
         return MonthEndResult(run=run, created=False)
+    # Its interest entry is dated the month's last day: refused (clearly) once the board has
+    # closed the books through it. The run row above is rolled back with the refusal.
+    period_open_check(cooperative=cooperative, on=last)
     product = product_for(cooperative)
     chart.chart_install(cooperative=cooperative)
     with connection.cursor() as cursor:
