@@ -8,6 +8,9 @@ from celery import shared_task
 from django.utils import timezone
 
 from koperasi.models import Cooperative
+
+# Autodiscovery imports only this module: importing the job tasks registers them too.
+from services.jobs.tasks import job_results_purge, job_run
 from services.savings.actions import add_months
 from services.savings.month_end import month_end_run
 
@@ -29,3 +32,6 @@ def month_end_all() -> int:
     for cooperative_id in ids:
         month_end_for.delay(cooperative_id, f"{last_month:%Y-%m}")
     return len(ids)
+
+
+__all__ = ["job_results_purge", "job_run", "month_end_all", "month_end_for"]

@@ -17,17 +17,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from koperasi.audit import export_record
 from koperasi.errors import DomainError
 from koperasi.forms import add_domain_error
 from koperasi.tenancy import BOARD, MEMBER, SUPERVISOR, get_for_tenant, tenant_view
+from services.jobs.actions import job_start
+from services.jobs.models import Job
 from services.participation.models import ShuYear
-from services.participation.shu import (
-    member_shu,
-    shu_preview,
-    shu_publish,
-    shu_year_save,
-    vote_approved,
-)
+from services.participation.shu import member_shu, shu_preview, shu_year_save, vote_approved
 from services.participation.shu_forms import ShuYearForm
 from services.savings.member_views import get_own_member
 
@@ -109,6 +106,7 @@ def shu_csv(request: HttpRequest, coop_slug: str, shu_id: int) -> HttpResponse:
         ShuYear.objects.select_related("cooperative"), request.tenant, pk=shu_id
     )
     preview = shu_preview(shu_year=shu_year)
+    export_record(request=request, what="shu", cooperative=shu_year.cooperative, year=shu_year.year)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="shu-{shu_year.year}.csv"'
     write_csv(response, preview.rows)
@@ -127,13 +125,22 @@ def write_csv(stream, rows) -> None:
 @require_POST
 @tenant_view(BOARD, write=True)
 def shu_publish_view(request: HttpRequest, coop_slug: str, shu_id: int) -> HttpResponse:
-    shu_year = get_for_tenant(ShuYear, request.tenant, pk=shu_id)
-    try:
-        shu_publish(shu_year=shu_year, acting_user=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
+    """Publishing runs in the background (a job with a progress page); what would refuse it
+    at once is refused here, and nothing starts."""
+    shu_year = get_for_tenant(ShuYear.objects.select_related("vote"), request.tenant, pk=shu_id)
+    if shu_year.status == ShuYear.Status.PUBLISHED:
+        messages.info(request, _("SHU %(year)s is already published.") % {"year": shu_year.year})
+    elif not vote_approved(shu_year):
+        messages.error(request, _("The members' vote has not approved this SHU split yet."))
     else:
-        messages.success(request, _("SHU %(year)s is published.") % {"year": shu_year.year})
+        job = job_start(
+            cooperative=request.tenant.cooperative,
+            kind=Job.Kind.SHU_PUBLISH,
+            key=f"shu:{shu_year.pk}",
+            params={"shu_year_id": shu_year.pk, "year": shu_year.year},
+            acting_user=request.user,
+        )
+        return redirect("koperasi:job-detail", coop_slug=coop_slug, job_id=job.pk)
     return redirect("koperasi:shu-detail", coop_slug=coop_slug, shu_id=shu_year.pk)
 
 
