@@ -457,6 +457,7 @@ def main() -> int:
     rows += _dashboard_rows()
     rows += _month_end_rows(month)
     rows += _imported_rows("bench.loans")
+    rows += _imported_rows("bench.dashboards")
     rows += _imported_rows("bench.notifications")
     rows += _imported_rows("bench.shu")
     _out()

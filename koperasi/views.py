@@ -5,18 +5,23 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from koperasi import actions, selectors
+from koperasi import actions, dashboards, selectors
 from koperasi.errors import DomainError
 from koperasi.forms import CooperativeForm, DecisionForm, RoleGrantForm, add_domain_error
 from koperasi.models import Cooperative, Regency, Role
-from koperasi.tenancy import BOARD, STAFF_ROLES, get_for_tenant, tenant_view, user_cooperatives
-from services.savings import board_selectors
+from koperasi.tenancy import (
+    BOARD,
+    STAFF_ROLES,
+    SUPERVISOR,
+    get_for_tenant,
+    tenant_view,
+    user_cooperatives,
+)
 
 
 @require_GET
@@ -81,12 +86,16 @@ def cooperative_home(request: HttpRequest, coop_slug: str) -> HttpResponse:
 @require_GET
 @tenant_view(*STAFF_ROLES)
 def dashboard(request: HttpRequest, coop_slug: str) -> HttpResponse:
+    """The back office's front page: the figures with their trends, and what waits. Board and
+    supervisors see it all; a teller sees members, savings and the withdrawal requests."""
     tenant = request.tenant
+    oversees = tenant.has(BOARD, SUPERVISOR)
+    figures = dashboards.board_dashboard(cooperative=tenant.cooperative, portfolio=oversees)
     context = {
         "tenant": tenant,
-        "role_counts": selectors.role_counts(cooperative=tenant.cooperative),
-        "savings": board_selectors.savings_totals(cooperative=tenant.cooperative),
-        "to_do": board_selectors.to_do(cooperative=tenant.cooperative),
+        "oversees": oversees,
+        "figures": figures,
+        "charts": dashboards.board_charts(figures),
     }
     return render(request, "koperasi/dashboard.html", context)
 
@@ -172,6 +181,9 @@ def _platform_staff_only(request: HttpRequest) -> None:
 @require_GET
 @login_required
 def platform_home(request: HttpRequest) -> HttpResponse:
+    """The facilitator's overview: cooperatives by province, type and status, the
+    verification queue, totals and trends across verified cooperatives, and who held their
+    RAT this year. Aggregates and the cooperatives' own details only: no member's data."""
     _platform_staff_only(request)
     status = request.GET.get("status", Cooperative.Status.PENDING)
     if status not in Cooperative.Status.values:
@@ -181,13 +193,19 @@ def platform_home(request: HttpRequest) -> HttpResponse:
         .select_related("province", "regency")
         .order_by("created_at")[:200]
     )
-    counts = Cooperative.objects.aggregate(
-        **{s: Count("pk", filter=Q(status=s)) for s in Cooperative.Status.values}
-    )
+    counts, by_province, by_type = dashboards.cooperative_counts()
+    trend = dashboards.platform_trend()
     context = {
         "cooperatives": cooperatives,
         "status": status,
         "statuses": [(s, label, counts[s]) for s, label in Cooperative.Status.choices],
+        "by_province": by_province,
+        "by_type": by_type,
+        "totals": dashboards.platform_totals(),
+        "rat": dashboards.rat_this_year(by_province=by_province),
+        "trend": trend,
+        "has_trend": any(month for _first, month in trend),
+        "charts": dashboards.platform_charts(by_province=by_province, by_type=by_type, trend=trend),
     }
     return render(request, "platform/home.html", context)
 

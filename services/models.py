@@ -1,5 +1,6 @@
 """The models of member services, kept in one subpackage per subdomain."""
 
+from services.jobs.models import Job
 from services.ledger.models import Account, JournalEntry, Posting, SavingsKind
 from services.loans.models import (
     Installment,
@@ -23,12 +24,14 @@ from services.participation.models import (
     VoteOption,
 )
 from services.savings.models import MonthEndRun, SavingsBill, SavingsProduct, WithdrawalRequest
+from services.snapshots import PortfolioSnapshot
 
 __all__ = [
     "Account",
     "Attendance",
     "Ballot",
     "Installment",
+    "Job",
     "JournalEntry",
     "Loan",
     "LoanApproval",
@@ -39,6 +42,7 @@ __all__ = [
     "MeetingDocument",
     "MonthEndRun",
     "ParticipationWeights",
+    "PortfolioSnapshot",
     "Posting",
     "Repayment",
     "SavingsBill",
