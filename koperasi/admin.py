@@ -38,8 +38,12 @@ class CooperativeAdmin(admin.ModelAdmin):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
+    """The audit log, read-only: the database refuses changes anyway (PostgreSQL trigger)."""
+
     list_display = ["created_at", "kind", "cooperative", "actor", "ip_address"]
     list_filter = ["kind"]
+    list_select_related = ["cooperative", "actor"]
+    search_fields = ["kind", "actor__email", "ip_address"]
     readonly_fields = [f.name for f in Event._meta.fields]
 
     def has_add_permission(self, request):

@@ -249,7 +249,8 @@ class Role(models.Model):
 class Event(models.Model):
     """An append-only record of something that happened: decisions, role changes, logins.
 
-    Actions write one row per change; the notification issue delivers from here.
+    Actions write one row per change; the notification issue delivers from here and the audit
+    log reads it. On PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE of the table.
     """
 
     cooperative = models.ForeignKey(
@@ -261,13 +262,19 @@ class Event(models.Model):
     kind = models.CharField(_("what"), max_length=60)
     data = models.JSONField(_("details"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("from"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+    path = models.CharField(_("page"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("event")
         verbose_name_plural = _("events")
-        indexes = [models.Index(fields=["cooperative", "-created_at"])]
+        indexes = [
+            models.Index(fields=["cooperative", "-created_at"]),
+            # A cooperative's log shows its staff's sign-ins, which have no cooperative.
+            models.Index(fields=["actor", "-created_at"], name="event_actor_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"

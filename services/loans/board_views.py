@@ -19,10 +19,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from koperasi.audit import export_record
 from koperasi.errors import DomainError
 from koperasi.forms import add_domain_error
 from koperasi.money import format_rupiah
 from koperasi.tenancy import BOARD, STAFF_ROLES, TELLER, get_for_tenant, tenant_view
+from services.jobs.actions import job_start
+from services.jobs.models import Job
 from services.loans import actions, exports, selectors
 from services.loans.forms import (
     CounterRepaymentForm,
@@ -343,10 +346,21 @@ def loan_portfolio(request: HttpRequest, coop_slug: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 @tenant_view(*STAFF_ROLES)
 def loan_portfolio_export(request: HttpRequest, coop_slug: str, fmt: str) -> HttpResponse:
+    """POST (the page's buttons): the file is made in the background and offered on the job's
+    progress page. GET: made in the request, for small books and saved links."""
     cooperative = request.tenant.cooperative
+    if request.method == "POST":
+        job = job_start(
+            cooperative=cooperative,
+            kind=Job.Kind.LOAN_PORTFOLIO,
+            key=f"portfolio:{fmt}",
+            params={"fmt": fmt},
+            acting_user=request.user,
+        )
+        return redirect("koperasi:job-detail", coop_slug=coop_slug, job_id=job.pk)
     today = timezone.localdate()
     builder = exports.portfolio_csv if fmt == "csv" else exports.portfolio_xlsx
     body = builder(
@@ -356,6 +370,7 @@ def loan_portfolio_export(request: HttpRequest, coop_slug: str, fmt: str) -> Htt
         arrears=selectors.loans_in_arrears(cooperative=cooperative).iterator(chunk_size=2000),
     )
     filename = f"loan-portfolio-{cooperative.slug}-{today.isoformat()}.{fmt}"
+    export_record(request=request, what="loan_portfolio", cooperative=cooperative, format=fmt)
     return HttpResponse(
         body,
         content_type=EXPORT_TYPES[fmt],

@@ -4,8 +4,10 @@ Bases (one aggregate query, no query per member), for the members active now who
 by the end of the fiscal year:
 - savings: simpanan pokok + wajib (+ sukarela when `include_sukarela`) at the fiscal year's
   last day, summed from the postings dated up to that day (later deposits do not count);
-- transactions: the loan interest the member paid in the fiscal year (`Repayment.interest` of
-  repayments whose journal entry is dated in the year). Partner purchases join here later.
+- transactions: what the member did with the cooperative in the fiscal year: the loan
+  interest paid (`Repayment.interest` of repayments whose journal entry is dated in the year)
+  plus what the member paid at the cooperative's partners (`partners.Purchase.amount` of
+  purchases whose `occurred_at` falls in the year in the cooperative's local dates).
 
 Fiscal year Y is the twelve months that *end* in calendar year Y: 1 January to 31 December
 when the cooperative's year starts in January; 1 July Y-1 to 30 June Y when it starts in July.
@@ -30,6 +32,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -137,16 +140,22 @@ WITH s AS (
      GROUP BY a.member_id
 ),
 t AS (
-    SELECT l.member_id, CAST(SUM(r.interest) AS BIGINT) AS interest
-      FROM services_repayment r
-      JOIN services_loan l ON l.id = r.loan_id
-      JOIN services_journalentry e ON e.id = r.entry_id
-     WHERE l.cooperative_id = %(coop)s AND e.date BETWEEN %(first)s AND %(last)s
-     GROUP BY l.member_id
+    SELECT u.member_id, CAST(SUM(u.amount) AS BIGINT) AS amount
+      FROM (SELECT l.member_id, r.interest AS amount
+              FROM services_repayment r
+              JOIN services_loan l ON l.id = r.loan_id
+              JOIN services_journalentry e ON e.id = r.entry_id
+             WHERE l.cooperative_id = %(coop)s AND e.date BETWEEN %(first)s AND %(last)s
+            UNION ALL
+            SELECT pu.member_id, pu.amount
+              FROM partners_purchase pu
+             WHERE pu.cooperative_id = %(coop)s
+               AND {bought_on} BETWEEN %(first)s AND %(last)s) AS u
+     GROUP BY u.member_id
 )
 SELECT m.id, m.number, m.full_name,
        CASE WHEN s.savings > 0 THEN s.savings ELSE 0 END,
-       CASE WHEN t.interest > 0 THEN t.interest ELSE 0 END
+       CASE WHEN t.amount > 0 THEN t.amount ELSE 0 END
   FROM members_member m
   LEFT JOIN s ON s.member_id = m.id
   LEFT JOIN t ON t.member_id = m.id
@@ -155,12 +164,32 @@ SELECT m.id, m.number, m.full_name,
 """
 
 
+def local_date_sql(column: str) -> str:
+    """SQL for the local (cooperative time zone) date of a timestamp column; takes the
+    parameters `tz` and `tz_shift` (see `local_date_params`)."""
+    if connection.vendor == "postgresql":
+        return f"CAST({column} AT TIME ZONE %(tz)s AS date)"
+    # SQLite keeps UTC text; the zone's offset (Asia/Jakarta has no daylight saving).
+    return f"date({column}, %(tz_shift)s)"
+
+
+def local_date_params(at: dt.datetime) -> dict[str, str]:
+    """The parameters of `local_date_sql`, with SQLite's offset taken at `at`."""
+    tz = timezone.get_current_timezone()
+    shift_minutes = int(at.astimezone(tz).utcoffset().total_seconds() // 60)
+    return {"tz": settings.TIME_ZONE, "tz_shift": f"{shift_minutes:+d} minutes"}
+
+
+def _bases_sql() -> str:
+    return BASES_SQL.replace("{bought_on}", local_date_sql("pu.occurred_at"))
+
+
 def shu_bases(
     *, cooperative: Cooperative, year: int, include_sukarela: bool = False
 ) -> list[MemberBasis]:
     """Each active member's savings at the fiscal year end and transactions in the year."""
     with connection.cursor() as cursor:
-        cursor.execute(BASES_SQL, _bases_params(cooperative, year, include_sukarela))
+        cursor.execute(_bases_sql(), _bases_params(cooperative, year, include_sukarela))
         return [
             MemberBasis(
                 member_id=row[0],
@@ -276,7 +305,12 @@ def shu_year_save(
         kind="shu.saved",
         actor=acting_user,
         cooperative=cooperative,
-        data={"shu_year_id": shu_year.pk, "year": shu_year.year, "surplus": shu_year.surplus},
+        data={
+            "shu_year_id": shu_year.pk,
+            "year": shu_year.year,
+            "surplus": shu_year.surplus,
+            **{name: str(getattr(shu_year, name)) for name in PERCENT_FIELDS},
+        },
     )
     return shu_year
 
@@ -424,18 +458,20 @@ def _post_members_part(shu_year: ShuYear, *, total: int, acting_user: User | Non
 
 def _bases_params(cooperative: Cooperative, year: int, include_sukarela: bool) -> dict:
     first, last = fiscal_year_bounds(cooperative, year)
+    year_end = dt.datetime.combine(last, dt.time(12), tzinfo=timezone.get_current_timezone())
     return {
         "coop": cooperative.pk,
         "with_sukarela": bool(include_sukarela),
         "first": first,
         "last": last,
+        **local_date_params(year_end),
     }
 
 
 def shu_estimate(*, shu_year: ShuYear, member_id: int) -> PreviewRow | None:
     """One member's share of a draft, from the same bases as the preview but reading only the
     totals and that member's row (one query)."""
-    base_sql = BASES_SQL.rsplit("ORDER BY", 1)[0]
+    base_sql = _bases_sql().rsplit("ORDER BY", 1)[0]
     params = _bases_params(shu_year.cooperative, shu_year.year, shu_year.include_sukarela)
     with connection.cursor() as cursor:
         cursor.execute(

@@ -475,7 +475,14 @@ def savings_reverse(
         kind = posting.account.savings_kind
         if kind in {SavingsKind.POKOK, SavingsKind.WAJIB} and posting.amount < 0:
             _unsettle_bills(member_id=posting.account.member_id, kind=kind, amount=-posting.amount)
-    return entry_reverse(entry=entry, acting_user=acting_user, memo=memo)
+    reversal = entry_reverse(entry=entry, acting_user=acting_user, memo=memo)
+    events.event_record(
+        kind="savings.reversed",
+        actor=acting_user,
+        cooperative=entry.cooperative,
+        data={"member_id": entry.member_id, "entry_id": entry.pk, "reversal_id": reversal.pk},
+    )
+    return reversal
 
 
 def _unsettle_bills(*, member_id: int, kind: str, amount: int) -> None:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from koperasi.audit import export_record
 from koperasi.errors import DomainError
 from koperasi.forms import add_domain_error
 from koperasi.money import format_rupiah
@@ -180,6 +181,13 @@ def member_statement(request: HttpRequest, coop_slug: str, fmt: str) -> HttpResp
         cooperative_name=request.tenant.cooperative.name,
         member_name=member.full_name,
         member_number=member.number,
+    )
+    export_record(
+        request=request,
+        what="savings_statement",
+        cooperative=request.tenant.cooperative,
+        member_id=member.pk,
+        format=fmt,
     )
     return HttpResponse(
         STATEMENT_BUILDERS[fmt](header, statement),
