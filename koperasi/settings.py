@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "koperasi.audit.AuditMiddleware",
     "koperasi.tenancy.TenancyMiddleware",
 ]
 
@@ -137,6 +138,7 @@ CELERY_IMPORTS = (
     "koperasi.notifications.bulk",
     "koperasi.notifications.announcements",
     "services.loans.tasks",
+    "services.snapshots",
 )
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
@@ -155,6 +157,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "services.tasks.month_end_all",
         # 01:30 Asia/Jakarta on the 1st: close the month that just ended.
         "schedule": crontab(minute=30, hour=1, day_of_month=1),
+    },
+    "portfolio-snapshots": {
+        "task": "services.snapshots.snapshots_take_all",
+        # 23:30 Asia/Jakarta: the day's figures of every verified cooperative (PAR30 trend).
+        "schedule": crontab(minute=30, hour=23),
+    },
+    "jobs-results-purge": {
+        "task": "services.jobs.tasks.job_results_purge",
+        # Files made by background jobs (exports, RAT packs) are kept for a week.
+        "schedule": crontab(minute=15, hour=2),
     },
 }
 
@@ -249,6 +261,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 HTTPS = env.bool("HTTPS", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies in front of the site append to X-Forwarded-For; the audit log
+# believes that header only this far (0: the client address is REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 SECURE_SSL_REDIRECT = HTTPS
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 SESSION_COOKIE_SECURE = HTTPS

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from koperasi import views
+from koperasi import audit_views, views
 from koperasi.i18n import language_switch
 from partners.api import api as partner_api
 
@@ -28,6 +28,7 @@ cooperative_patterns = [
     path("kelola/mitra/", include("partners.coop_sales_urls")),
     path("kelola/laporan/", include("services.reports.urls")),
     path("kelola/audit/", include("koperasi.audit_urls")),
+    path("kelola/tugas/", include("services.jobs.urls")),
 ]
 
 koperasi_patterns = [
@@ -40,6 +41,8 @@ koperasi_patterns = [
 platform_patterns = [
     path("", views.platform_home, name="home"),
     path("koperasi/<int:cooperative_id>/", views.platform_cooperative, name="cooperative"),
+    path("audit/", audit_views.platform_audit, name="audit"),
+    path("audit/unduh.csv", audit_views.platform_audit_csv, name="audit-csv"),
 ]
 
 urlpatterns = [

@@ -13,7 +13,7 @@ from services.loans.models import Loan, LoanProduct
 from services.savings.actions import savings_deposit
 from tests.factories import PASSWORD, CooperativeFactory, RoleFactory, UserFactory, make_member
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _log_in(page: Page, base: str, email: str) -> None:

@@ -17,7 +17,7 @@ from tests.factories import PASSWORD, CooperativeFactory, RoleFactory, UserFacto
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     # this app's URLs, whether or not koperasi/urls.py includes them yet
     pytest.mark.urls("tests.participation.urls"),
 ]

@@ -80,7 +80,7 @@ def test_an_unknown_delivery_is_skipped():
     assert deliver(987_654_321) == "skipped"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_workers_given_the_same_deliveries_at_once_send_each_once(cooperative):
     users = [UserFactory() for _ in range(8)]
     with transaction.atomic():

@@ -22,7 +22,7 @@ from tests.notifications.helpers import (
     wait_for,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _all_sent() -> bool:

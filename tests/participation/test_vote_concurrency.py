@@ -13,7 +13,7 @@ from services.participation.models import Ballot, VoteCast
 from tests.participation.conftest import make_vote, members_of
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("secret", [True, False])
 def test_two_simultaneous_casts_count_once(cooperative, chair, secret):
     # given an open vote and one eligible member voting from two browsers at once

@@ -26,7 +26,7 @@ from services.savings.models import MonthEndRun, SavingsBill
 from services.savings.month_end import month_end_run
 from tests.factories import make_member
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 20
 
