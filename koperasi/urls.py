@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from koperasi import audit_views, views
 from koperasi.i18n import language_switch
+from koperasi.security import admin_login
 from partners.api import api as partner_api
 
 cooperative_patterns = [
@@ -54,5 +55,6 @@ urlpatterns = [
     path("api/v1/", partner_api.urls),
     path("akun/", include("allauth.urls")),
     path("i18n/setlang/", language_switch, name="set_language"),
+    path(settings.ADMIN_URL + "login/", admin_login),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from koperasi.errors import DomainError
@@ -23,6 +24,7 @@ from services.savings.models import SavingsBill
 
 
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("nik")
 @tenant_view()
 def member_join(request: HttpRequest, coop_slug: str) -> HttpResponse:
     """Anyone may apply to a verified cooperative; the board decides."""
@@ -68,6 +70,7 @@ def member_list(request: HttpRequest, coop_slug: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("nik")
 @tenant_view(BOARD, write=True)
 def member_add(request: HttpRequest, coop_slug: str) -> HttpResponse:
     tenant = request.tenant

@@ -4,8 +4,27 @@ import factory
 from allauth.account.models import EmailAddress
 
 from koperasi.models import Cooperative, Role, User
+from koperasi.security import has_second_factor
 
 PASSWORD = "s3cret-Passw0rd!"
+#: The authenticator-app secret of every test board member and platform staff (base32).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enrol_second_factor(user) -> None:
+    """Give `user` a TOTP authenticator with `TOTP_SECRET`, as board members must have."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, TOTP_SECRET)
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    """The code an authenticator app would show right now."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -22,6 +41,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.save(update_fields=["password"])
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+            if self.is_platform_staff:
+                enrol_second_factor(self)
 
 
 class CooperativeFactory(factory.django.DjangoModelFactory):
@@ -45,10 +66,17 @@ class CooperativeFactory(factory.django.DjangoModelFactory):
 class RoleFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Role
+        skip_postgeneration_save = True
 
     cooperative = factory.SubFactory(CooperativeFactory)
     user = factory.SubFactory(UserFactory)
     kind = Role.Kind.MEMBER
+
+    @factory.post_generation
+    def second_factor(self, create, extracted, **kwargs):
+        """Board members must have a second factor (koperasi/security.py)."""
+        if create and self.kind == Role.Kind.BOARD and not has_second_factor(self.user):
+            enrol_second_factor(self.user)
 
 
 NIK_SERIAL = iter(range(1, 10_000))

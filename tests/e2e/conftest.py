@@ -45,3 +45,18 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _no_policy_violations(page):
+    """Every journey fails if the browser blocked anything under the Content Security Policy
+    (an inline script or style slipped into a template, an asset from elsewhere)."""
+    violations: list[str] = []
+
+    def watch(message) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    page.on("console", watch)
+    yield
+    assert not violations, violations

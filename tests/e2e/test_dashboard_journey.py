@@ -13,17 +13,10 @@ from koperasi.models import Role
 from members.actions import member_apply
 from services.savings.actions import add_months, withdrawal_request_create
 from tests.dashboards.conftest import admit, deposit
-from tests.factories import PASSWORD, CooperativeFactory, RoleFactory, UserFactory, member_data
+from tests.e2e.helpers import log_in
+from tests.factories import CooperativeFactory, RoleFactory, UserFactory, member_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/akun/login/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-    expect(page.locator("#id_password")).to_have_count(0)
 
 
 def test_the_chair_reads_the_dashboard_and_follows_a_to_do(
@@ -58,7 +51,7 @@ def test_the_chair_reads_the_dashboard_and_follows_a_to_do(
     slug = cooperative.slug
 
     # On a phone: the dashboard with its charts and the to-do list.
-    _log_in(page, base, "ketua@tanimakmur.test")
+    log_in(page, base, "ketua@tanimakmur.test")
     page.goto(f"{base}/k/{slug}/kelola/")
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", name="Waiting for you")).to_be_visible()
@@ -84,7 +77,7 @@ def test_the_chair_reads_the_dashboard_and_follows_a_to_do(
     # On a wide screen the cards sit side by side.
     wide = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
     wide_page = wide.new_page()
-    _log_in(wide_page, base, "ketua@tanimakmur.test")
+    log_in(wide_page, base, "ketua@tanimakmur.test")
     wide_page.goto(f"{base}/k/{slug}/kelola/")
     members_box = wide_page.locator("#members-trend").bounding_box()
     savings_box = wide_page.locator("#savings-trend").bounding_box()
@@ -109,7 +102,7 @@ def test_platform_staff_read_the_overview_and_open_the_queue(
 
     wide = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
     wide_page = wide.new_page()
-    _log_in(wide_page, base, "fasilitator@platform.test")
+    log_in(wide_page, base, "fasilitator@platform.test")
     wide_page.goto(f"{base}/platform/")
     wide_page.get_by_role("button", name="English").click()
     expect(wide_page.locator("#total-members strong")).to_have_text("1")
@@ -123,7 +116,7 @@ def test_platform_staff_read_the_overview_and_open_the_queue(
     expect(wide_page).to_have_url(f"{base}/platform/koperasi/{pending.pk}/")
     wide.close()
 
-    _log_in(page, base, "fasilitator@platform.test")
+    log_in(page, base, "fasilitator@platform.test")
     page.goto(f"{base}/platform/")
     expect(page.locator("svg#chart-types")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -11,17 +11,10 @@ from playwright.sync_api import Page, expect
 from koperasi.models import Role
 from services.loans.models import Loan, LoanProduct
 from services.savings.actions import savings_deposit
-from tests.factories import PASSWORD, CooperativeFactory, RoleFactory, UserFactory, make_member
+from tests.e2e.helpers import log_in
+from tests.factories import CooperativeFactory, RoleFactory, UserFactory, make_member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/akun/login/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-    expect(page.locator("#id_password")).to_have_count(0)
 
 
 def test_apply_approve_disburse_and_see_the_schedule(live_server, page: Page, browser, screenshot):
@@ -51,7 +44,7 @@ def test_apply_approve_disburse_and_see_the_schedule(live_server, page: Page, br
     slug = cooperative.slug
 
     # The member fills the application on a phone and previews the schedule (htmx).
-    _log_in(page, base, "wayan@nelayan.test")
+    log_in(page, base, "wayan@nelayan.test")
     page.goto(f"{base}/k/{slug}/anggota/pinjaman/ajukan/")
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", name="Apply for a loan")).to_be_visible()
@@ -77,7 +70,7 @@ def test_apply_approve_disburse_and_see_the_schedule(live_server, page: Page, br
     # The chair approves and pays it out into the member's voluntary savings.
     board = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
     board_page = board.new_page()
-    _log_in(board_page, base, "ketua@nelayan.test")
+    log_in(board_page, base, "ketua@nelayan.test")
     board_page.goto(f"{base}/k/{slug}/kelola/pinjaman/")
     board_page.get_by_role("button", name="English").click()
     board_page.get_by_role("link", name=f"#{loan.pk} Pinjaman Perahu").click()

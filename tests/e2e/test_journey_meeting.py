@@ -13,7 +13,8 @@ from koperasi.models import Role
 from members.models import Member
 from services.participation.models import Attendance, Ballot, Meeting, VoteCast
 from services.participation.votes import vote_create
-from tests.factories import PASSWORD, CooperativeFactory, RoleFactory, UserFactory, make_member
+from tests.e2e.helpers import log_in
+from tests.factories import CooperativeFactory, RoleFactory, UserFactory, make_member
 
 pytestmark = [
     pytest.mark.e2e,
@@ -21,14 +22,6 @@ pytestmark = [
     # this app's URLs, whether or not koperasi/urls.py includes them yet
     pytest.mark.urls("tests.participation.urls"),
 ]
-
-
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/akun/login/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-    expect(page.locator("#id_password")).to_have_count(0)
 
 
 def test_rsvp_check_in_vote_and_quorum(live_server, page: Page, browser, screenshot):
@@ -67,7 +60,7 @@ def test_rsvp_check_in_vote_and_quorum(live_server, page: Page, browser, screens
     base, slug = live_server.url, cooperative.slug
 
     # The member answers the invitation (htmx, in place) and checks in online.
-    _log_in(page, base, "wayan@nelayan.test")
+    log_in(page, base, "wayan@nelayan.test")
     page.goto(f"{base}/k/{slug}/anggota/rapat/{meeting.pk}/")
     page.get_by_role("button", name="English").click()
     page.evaluate("window.stillThisPage = true")
@@ -90,7 +83,7 @@ def test_rsvp_check_in_vote_and_quorum(live_server, page: Page, browser, screens
     # The chair sees 1 of 2 present, marks Ketut at the door, and the quorum is reached.
     board = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
     board_page = board.new_page()
-    _log_in(board_page, base, "ketua@nelayan.test")
+    log_in(board_page, base, "ketua@nelayan.test")
     board_page.goto(f"{base}/k/{slug}/kelola/rapat/{meeting.pk}/")
     expect(board_page.locator("#quorum-present")).to_have_text("1")
     expect(board_page.locator("#quorum-state")).to_have_attribute("data-reached", "0")

@@ -19,7 +19,8 @@ from services.participation.score_views import fiscal_year_of
 from services.participation.shu import fiscal_year_bounds, shu_publish, shu_year_save
 from services.participation.votes import vote_create
 from services.savings.actions import product_for, savings_deposit
-from tests.factories import PASSWORD, CooperativeFactory, RoleFactory, UserFactory, make_member
+from tests.e2e.helpers import log_in
+from tests.factories import CooperativeFactory, RoleFactory, UserFactory, make_member
 
 pytestmark = [
     pytest.mark.e2e,
@@ -27,14 +28,6 @@ pytestmark = [
     # the participation pages, whether or not koperasi/urls.py includes them yet
     pytest.mark.urls("tests.participation_score.urls"),
 ]
-
-
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/akun/login/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-    expect(page.locator("#id_password")).to_have_count(0)
 
 
 def _deposit(member: Member, kind: str, amount: int, on: dt.date) -> None:
@@ -90,7 +83,7 @@ def test_meeting_vote_result_shu_and_score(live_server, page: Page, screenshot):
     base, slug = live_server.url, cooperative.slug
 
     # RSVP and online check-in, in English.
-    _log_in(page, base, "wayan@tani.test")
+    log_in(page, base, "wayan@tani.test")
     page.goto(f"{base}/k/{slug}/anggota/rapat/{meeting.pk}/")
     page.get_by_role("button", name="English").click()
     page.locator("#rsvp-yes").click()

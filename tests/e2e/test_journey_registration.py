@@ -8,16 +8,10 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from tests.factories import PASSWORD, UserFactory
+from tests.e2e.helpers import log_in, set_up_authenticator
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page: Page, base: str, email: str, password: str) -> None:
-    page.goto(f"{base}/akun/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Kata sandi").fill(password)
-    page.get_by_role("button", name="Masuk").click()
 
 
 def test_register_verify_and_open_the_dashboard(live_server, page: Page, browser, screenshot):
@@ -51,13 +45,17 @@ def test_register_verify_and_open_the_dashboard(live_server, page: Page, browser
     page.get_by_label("Email").fill("pengurus@subak.test")
     screenshot(page, "registration-form-390")
     page.get_by_role("button", name="Daftar").click()
+    # As its chair they must set up an authenticator app before anything else.
+    secret = set_up_authenticator(page, "sawah-berundak-88")
+    page.goto(f"{base}/koperasi-saya/")
+    page.get_by_role("link", name="Koperasi Produsen Subak Jatiluwih").first.click()
     expect(page.get_by_text("Menunggu verifikasi").first).to_be_visible()
     page.get_by_role("button", name="Keluar").click()
 
     # Platform staff verify it in their own browser.
     staff = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
     staff_page = staff.new_page()
-    _log_in(staff_page, base, "verifikator@platform.test", PASSWORD)
+    log_in(staff_page, base, "verifikator@platform.test")
     staff_page.goto(f"{base}/platform/")
     staff_page.get_by_role("link", name="Koperasi Produsen Subak Jatiluwih").click()
     staff_page.get_by_role("button", name="Verifikasi").click()
@@ -65,7 +63,7 @@ def test_register_verify_and_open_the_dashboard(live_server, page: Page, browser
     staff.close()
 
     # The chair logs in and sees the cooperative's dashboard, now verified.
-    _log_in(page, base, "made@subak.test", "sawah-berundak-88")
+    log_in(page, base, "made@subak.test", "sawah-berundak-88", totp_secret=secret)
     page.get_by_role("link", name="Koperasi Produsen Subak Jatiluwih").first.click()
     expect(page.get_by_role("heading", name="Koperasi Produsen Subak Jatiluwih")).to_be_visible()
     expect(page.get_by_text("Menunggu verifikasi")).to_have_count(0)

@@ -14,17 +14,10 @@ from playwright.sync_api import Browser, Page, expect
 
 from koperasi.models import Role
 from partners.models import Offer, Order, Partner, Partnership, PartnerUser, Purchase
-from tests.factories import PASSWORD, CooperativeFactory, RoleFactory, UserFactory, make_member
+from tests.e2e.helpers import log_in
+from tests.factories import CooperativeFactory, RoleFactory, UserFactory, make_member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/akun/login/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-    expect(page.locator("#id_password")).to_have_count(0)
 
 
 def _fits_the_phone(page: Page) -> None:
@@ -62,7 +55,7 @@ def test_offer_order_code_purchase_and_participation(
     base, slug = live_server.url, cooperative.slug
 
     # The partner publishes an offer (in English).
-    _log_in(page, base, "mitra@subur.test")
+    log_in(page, base, "mitra@subur.test")
     page.goto(f"{base}/mitra/penawaran/baru/")
     page.get_by_role("button", name="English").click()
     page.locator("#id_title").fill("Pupuk Urea 50 kg")
@@ -78,7 +71,7 @@ def test_offer_order_code_purchase_and_participation(
     # The member orders two sacks, on their own phone.
     member_context = browser.new_context(**browser_context_args)
     member = member_context.new_page()
-    _log_in(member, base, "wayan@tani.test")
+    log_in(member, base, "wayan@tani.test")
     member.goto(f"{base}/k/{slug}/anggota/mitra/penawaran/")
     member.get_by_role("button", name="English").click()
     member.get_by_role("link", name="Pupuk Urea 50 kg").click()

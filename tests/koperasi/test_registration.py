@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from koperasi.models import Cooperative, Event, Role
 from tests.conftest import client_for
-from tests.factories import CooperativeFactory, UserFactory
+from tests.factories import CooperativeFactory, UserFactory, enrol_second_factor
 
 URL = reverse("koperasi:cooperative-register")
 
@@ -61,6 +61,11 @@ def test_the_chair_can_set_up_the_cooperative_before_it_is_verified(client, pers
     client.post(URL, VALID)
     cooperative = Cooperative.objects.get()
 
+    # As chair they now hold a board role: the dashboard waits for their second factor.
+    first = client.get(f"/k/{cooperative.slug}/kelola/")
+    assert first.status_code == 302
+    assert first["Location"] == reverse("mfa_activate_totp")
+    enrol_second_factor(person)
     dashboard = client.get(f"/k/{cooperative.slug}/kelola/")
 
     assert dashboard.status_code == 200

@@ -11,14 +11,18 @@ import datetime as dt
 import time
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from koperasi.models import Cooperative, Role, User
+from koperasi.security import has_second_factor
 from services.savings import demo_history
 
 DEMO_PASSWORD = "koperasi-demo-2026"  # noqa: S105 - published on purpose: demo logins only
+#: The authenticator-app secret of the demo's board members and platform staff (base32).
+DEMO_TOTP_SECRET = "KOPERASIDEMOKOPERASIDEMO"  # noqa: S105 - published on purpose, demo only
 DEMO_SLUG = "ksp-sejahtera-bersama"
 
 PEOPLE = [
@@ -106,6 +110,11 @@ class Command(BaseCommand):
                 f"{history.postings:,} postings): nothing added ({elapsed:.1f} s)."
             )
         self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
+        self.stdout.write(
+            "Board members and platform staff also need an authenticator code: add the secret "
+            f"{DEMO_TOTP_SECRET} to an authenticator app, or run "
+            "`.venv/bin/python manage.py demo_totp` for the current code."
+        )
         for email, name, kind, title in PEOPLE:
             label = Role.Title(title).label if title else (Role.Kind(kind).label if kind else "")
             label = label or "Platform staff"
@@ -144,6 +153,10 @@ class Command(BaseCommand):
                     kind=kind,
                     defaults={"title": title, "granted_by": chair},
                 )
+        for email, _name, kind, _title in PEOPLE:
+            user = users[email]
+            if (kind == Role.Kind.BOARD or user.is_platform_staff) and not has_second_factor(user):
+                TOTP.activate(user, DEMO_TOTP_SECRET)
         return cooperative, users
 
     def _user(self, email: str, name: str) -> User:
