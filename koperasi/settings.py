@@ -277,6 +277,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # How many reverse proxies in front of the site append to X-Forwarded-For; the audit log
 # believes that header only this far (0: the client address is REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# The partner API's limits use the same count for the caller's address.
+NINJA_NUM_PROXIES = TRUSTED_PROXY_COUNT or None
+PARTNER_API_RATE = env.str("PARTNER_API_RATE", default="120/min")
+PARTNER_API_ANON_RATE = env.str("PARTNER_API_ANON_RATE", default="30/min")
 SECURE_SSL_REDIRECT = HTTPS
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 SESSION_COOKIE_SECURE = HTTPS

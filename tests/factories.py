@@ -41,7 +41,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.save(update_fields=["password"])
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
-            if self.is_platform_staff:
+            if self.is_platform_staff or self.is_superuser:
                 enrol_second_factor(self)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
@@ -35,7 +36,9 @@ PEOPLE = [
     ("anggota1@sejahtera.demo", "Slamet Riyadi", Role.Kind.MEMBER, ""),
     ("anggota2@sejahtera.demo", "Nur Aini", Role.Kind.MEMBER, ""),
     ("anggota3@sejahtera.demo", "Joko Purnomo", Role.Kind.MEMBER, ""),
+    ("mitra@tanimakmur.demo", "Hendra Wijaya", None, ""),
 ]
+DEMO_PARTNER_OWNER = "mitra@tanimakmur.demo"
 
 
 DEMO_MEMBERS = [email for email, _name, kind, _title in PEOPLE if kind == Role.Kind.MEMBER]
@@ -109,6 +112,7 @@ class Command(BaseCommand):
                 f"History already there ({history.members:,} members, "
                 f"{history.postings:,} postings): nothing added ({elapsed:.1f} s)."
             )
+        self._partner(cooperative, users)
         self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
         self.stdout.write(
             "Board members and platform staff also need an authenticator code: add the secret "
@@ -117,7 +121,7 @@ class Command(BaseCommand):
         )
         for email, name, kind, title in PEOPLE:
             label = Role.Title(title).label if title else (Role.Kind(kind).label if kind else "")
-            label = label or "Platform staff"
+            label = label or ("Partner owner" if email == DEMO_PARTNER_OWNER else "Platform staff")
             self.stdout.write(f"  {label:<24} {email:<28} {name}")
 
     def _cooperative_and_logins(self) -> tuple[Cooperative, dict[str, User]]:
@@ -158,6 +162,52 @@ class Command(BaseCommand):
             if (kind == Role.Kind.BOARD or user.is_platform_staff) and not has_second_factor(user):
                 TOTP.activate(user, DEMO_TOTP_SECRET)
         return cooperative, users
+
+    def _partner(self, cooperative: Cooperative, users: dict[str, User]) -> None:
+        """A supplier with an active partnership and two offers, so /mitra/ has something."""
+        from partners.models import Offer, Partner, Partnership, PartnerUser
+
+        owner = users[DEMO_PARTNER_OWNER]
+        partner, created = Partner.objects.get_or_create(
+            npwp="012345678901234",
+            defaults={
+                "name": "Toko Tani Makmur",
+                "kind": Partner.Kind.SUPPLIER,
+                "address": "Jl. Raya Lembang No. 8, Bandung Barat",
+                "phone": "+62227001234",
+                "email": "toko@tanimakmur.demo",
+            },
+        )
+        if not created:
+            return
+        PartnerUser.objects.create(partner=partner, user=owner, role=PartnerUser.Role.OWNER)
+        now = timezone.now()
+        Partnership.objects.create(
+            cooperative=cooperative,
+            partner=partner,
+            terms="Diskon anggota untuk pupuk dan benih; biaya koperasi 2% dari pembelian.",
+            member_discount_percent=Decimal("5"),
+            commission_percent=Decimal("2"),
+            valid_from=timezone.localdate().replace(day=1),
+            status=Partnership.Status.ACTIVE,
+            accepted_by_cooperative_at=now,
+            accepted_by_cooperative_by=users["ketua@sejahtera.demo"],
+            accepted_by_partner_at=now,
+            accepted_by_partner_by=owner,
+        )
+        for title, unit, price, discount in [
+            ("Pupuk NPK 50 kg", "sak", 450_000, Decimal("10")),
+            ("Benih padi Inpari 32", "kg", 15_000, Decimal("5")),
+        ]:
+            Offer.objects.create(
+                partner=partner,
+                title=title,
+                unit=unit,
+                price=price,
+                discount_percent=discount,
+                valid_from=timezone.localdate(),
+                created_by=owner,
+            )
 
     def _user(self, email: str, name: str) -> User:
         user, created = User.objects.get_or_create(email=email, defaults={"full_name": name})
