@@ -36,11 +36,10 @@ def _row(what: str, value: str, target: str = "", ok: bool | None = None):
 
 def _measure(url: str, user) -> tuple[int, list[float]]:
     """(queries of one request, milliseconds of REQUESTS requests) of GET `url` as `user`."""
+    from allauth.mfa.totp.internal.auth import TOTP
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-
-    from allauth.mfa.totp.internal.auth import TOTP
 
     from koperasi.security import has_second_factor, needs_second_factor
 

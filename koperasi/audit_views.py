@@ -333,7 +333,7 @@ def platform_audit(request: HttpRequest) -> HttpResponse:
         request,
         Event.objects.all(),
         PlatformAuditFilterForm(request.GET),
-        "koperasi/audit_platform.html",
+        "koperasi/audit_log.html",
         {"platform": True},
     )
 

@@ -16,6 +16,17 @@ from koperasi.models import Cooperative, User
 from partners.validators import validate_npwp
 
 
+def percent_field(label) -> models.DecimalField:
+    """A percentage from 0 to 100 with two decimals (discounts, fees), 0 by default."""
+    return models.DecimalField(
+        label,
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+
+
 class Partner(models.Model):
     """A business (supplier, buyer, bank, marketplace, service) with its own portal."""
 
@@ -96,21 +107,9 @@ class Partnership(models.Model):
         Partner, on_delete=models.PROTECT, related_name="partnerships", verbose_name=_("partner")
     )
     terms = models.TextField(_("terms"), max_length=5000)
-    member_discount_percent = models.DecimalField(
-        _("member discount (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-    )
+    member_discount_percent = percent_field(_("member discount (%)"))
     #: The cooperative's fee on its members' purchases, settled monthly (0 = none).
-    commission_percent = models.DecimalField(
-        _("cooperative's fee (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-    )
+    commission_percent = percent_field(_("cooperative's fee (%)"))
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     status = models.CharField(
@@ -180,20 +179,8 @@ class PartnerInvitation(models.Model):
     business_name = models.CharField(_("business name"), max_length=200)
     email = models.EmailField(_("email"))
     terms = models.TextField(_("terms"), max_length=5000)
-    member_discount_percent = models.DecimalField(
-        _("member discount (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-    )
-    commission_percent = models.DecimalField(
-        _("cooperative's fee (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-    )
+    member_discount_percent = percent_field(_("member discount (%)"))
+    commission_percent = percent_field(_("cooperative's fee (%)"))
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     #: sha256 of the secret in the emailed link; the secret itself is never stored.
@@ -245,13 +232,7 @@ class Offer(models.Model):
     description = models.TextField(_("description"), max_length=2000, blank=True)
     unit = models.CharField(_("unit"), max_length=30, blank=True, help_text=_("e.g. kg, sack"))
     price = models.BigIntegerField(_("price (Rp)"), validators=[MinValueValidator(1)])
-    discount_percent = models.DecimalField(
-        _("member discount (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-    )
+    discount_percent = percent_field(_("member discount (%)"))
     #: A small JPEG made from the upload (members pay for mobile data).
     picture = models.FileField(_("picture"), upload_to=offer_picture_path, blank=True)
     #: A 160 px copy for lists, so a page of offers stays a few kilobytes per picture.

@@ -322,7 +322,7 @@ def test_text_that_looks_like_a_formula_stays_text_in_the_csv(cooperative, super
     rows = _csv(client_for(supervisor).get(_url(cooperative, "unduh.csv")))
 
     assert rows[1][2] == "'=SUM(1+1)"
-    assert rows[2][4] == "Failed sign-in as @evil"
+    assert rows[2][4] == "Gagal masuk sebagai @evil"  # the supervisor reads Indonesian
 
 
 def test_a_new_staff_member_brings_their_sign_ins(cooperative, supervisor):

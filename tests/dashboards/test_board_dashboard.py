@@ -103,7 +103,7 @@ def test_the_to_do_list_counts_and_links(board, book):
             f"/k/{slug}/kelola/pinjaman/?tab=approved",
             "1 approved loan to pay out",
         ),
-        ("withdrawals", f"/k/{slug}/kelola/penarikan/", "1 withdrawal request"),
+        ("withdrawals", f"/k/{slug}/kelola/penarikan/", "1 withdrawal request waiting"),
         (
             "notifications",
             f"/k/{slug}/kelola/notifikasi-gagal/",

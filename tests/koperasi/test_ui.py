@@ -144,7 +144,7 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
     second = (User.objects.count(), Cooperative.objects.count(), Role.objects.count())
 
     out = capsys.readouterr().out
-    assert first == second == (8, 1, 7)
+    assert first == second == (9, 1, 7)  # 8 people of the cooperative, 1 partner owner
     assert Cooperative.objects.get().status == Cooperative.Status.VERIFIED
     assert User.objects.get(email="staf@platform.demo").is_platform_staff
     for email in ("ketua@sejahtera.demo", "pengawas@sejahtera.demo", "kasir@sejahtera.demo"):

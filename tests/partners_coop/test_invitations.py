@@ -54,8 +54,8 @@ def test_the_board_invites_and_the_link_registers_the_business_with_the_proposal
     message = mail.outbox[0]
     assert message.to == ["halo@sayursegar.example"]
     assert cooperative.name in message.subject
-    assert "7,50 percent" in message.body  # the default language, Indonesian: decimal comma
-    assert "2,25 percent" in message.body
+    assert "7,50 persen" in message.body  # the default language, Indonesian: decimal comma
+    assert "2,25 persen" in message.body
     invitation = PartnerInvitation.objects.get()
     assert invitation.email == "halo@sayursegar.example"
     assert invitation.invited_by == chair

@@ -58,7 +58,7 @@ def test_one_code_makes_exactly_one_purchase_when_two_tills_race(partner, owner,
     assert Purchase.objects.count() == 1
     purchase = Purchase.objects.get()
     assert sorted(results, key=str) == sorted(
-        [purchase.pk, "The member number or the code is not right."], key=str
+        [purchase.pk, "Nomor anggota atau kodenya tidak sesuai."], key=str
     )
     assert PurchaseCode.objects.get(pk=code.pk).used_at == purchase.occurred_at
 
