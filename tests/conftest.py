@@ -95,3 +95,15 @@ def board_client(chair) -> Client:
 @pytest.fixture
 def platform_client(platform_staff) -> Client:
     return client_for(platform_staff)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the portal's default language (Indonesian), whatever the previous
+    test on this worker activated; messages outside a request follow the active language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

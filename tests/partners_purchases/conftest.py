@@ -124,3 +124,13 @@ def other_board(other_cooperative):
     return RoleFactory(
         cooperative=other_cooperative, kind=Role.Kind.BOARD, user=UserFactory(language="en")
     ).user
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """These tests read the actions' refusals in English (the tills' threads in the race test
+    run in the default language, Indonesian)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
