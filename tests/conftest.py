@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from koperasi.models import Cooperative, Role
@@ -84,6 +85,13 @@ def platform_staff():
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
+    return client
+
+
+def english_client(user) -> Client:
+    """A logged-in client that reads the pages in English."""
+    client = client_for(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
 
 

@@ -115,3 +115,29 @@ def make_member(cooperative, *, user=None, acting_user=None, **overrides):
     acting_user = acting_user or cooperative.created_by
     member = member_apply(cooperative=cooperative, data=member_data(**overrides), user=user)
     return member_approve(member=member, acting_user=acting_user)
+
+
+PARTNER_NPWP = iter(f"0{n:014d}" for n in range(100_000, 200_000))
+
+
+def make_partner(name: str = "PT Tani Makmur", *, npwp: str | None = None, kind: str = "supplier"):
+    """A registered partner business (a fresh valid NPWP unless one is given)."""
+    from partners.models import Partner
+
+    return Partner.objects.create(
+        name=name,
+        npwp=npwp or next(PARTNER_NPWP),
+        kind=kind,
+        address="Jl. Raya Lembang No. 10",
+        phone="+6281234567890",
+        email="sales@example.test",
+    )
+
+
+def add_partner_user(partner, role: str = "owner", **user_fields):
+    """A new person working for `partner` in `role` (owner or staff)."""
+    from partners.models import PartnerUser
+
+    user = UserFactory(**user_fields)
+    PartnerUser.objects.create(partner=partner, user=user, role=role)
+    return user

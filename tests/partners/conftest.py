@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from partners.models import Partner, PartnerUser
-from tests.factories import UserFactory
+from tests.factories import add_partner_user, make_partner
 
 REGISTRATION = {
     "name": "PT Tani Makmur Sejahtera",
@@ -19,26 +19,9 @@ def registration(**overrides) -> dict:
     return {**REGISTRATION, **overrides}
 
 
-def make_partner(*, npwp: str = "012345678901000", name: str = "PT Tani Makmur") -> Partner:
-    return Partner.objects.create(
-        name=name,
-        npwp=npwp,
-        kind=Partner.Kind.SUPPLIER,
-        address="Jl. Raya Lembang No. 10",
-        phone="+6281234567890",
-        email="sales@example.test",
-    )
-
-
-def add_partner_user(partner: Partner, role: str = PartnerUser.Role.OWNER):
-    user = UserFactory()
-    PartnerUser.objects.create(partner=partner, user=user, role=role)
-    return user
-
-
 @pytest.fixture
 def partner() -> Partner:
-    return make_partner()
+    return make_partner(npwp="012345678901000")
 
 
 @pytest.fixture

@@ -6,13 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from koperasi.models import Role
 from partners.models import Partner, Partnership, PartnerUser
-from tests.conftest import client_for
-from tests.factories import RoleFactory, UserFactory
+from tests.factories import RoleFactory, add_partner_user, make_partner
 
 TERMS = {
     "terms": "Fertiliser at the agreed price list; delivery within 7 days.",
@@ -29,30 +26,6 @@ TERMS_POST = {
     "valid_from": "2026-01-01",
     "valid_to": "2026-12-31",
 }
-
-
-def english(user) -> Client:
-    """A logged-in client that reads the pages in English."""
-    client = client_for(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def make_partner(*, npwp: str, name: str, kind: str = Partner.Kind.SUPPLIER) -> Partner:
-    return Partner.objects.create(
-        name=name,
-        npwp=npwp,
-        kind=kind,
-        address="Jl. Raya Lembang No. 10",
-        phone="+6281234567890",
-        email="sales@example.test",
-    )
-
-
-def add_partner_user(partner: Partner, role: str = PartnerUser.Role.OWNER):
-    user = UserFactory()
-    PartnerUser.objects.create(partner=partner, user=user, role=role)
-    return user
 
 
 def partnership_row(partnership: Partnership) -> tuple:

@@ -16,7 +16,8 @@ from partners.actions import (
     partnership_propose,
 )
 from partners.models import Partnership
-from tests.partners_coop.conftest import TERMS, TERMS_POST, english, partnership_row
+from tests.conftest import english_client as english
+from tests.partners_coop.conftest import TERMS, TERMS_POST, partnership_row
 
 pytestmark = pytest.mark.django_db
 

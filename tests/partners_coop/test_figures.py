@@ -20,9 +20,10 @@ from partners.figures import CooperativeFigures, figures_for_partner
 from partners.models import Partnership, PartnershipFigures
 from services.loans.models import Loan, grade_for
 from services.savings.actions import savings_deposit
+from tests.conftest import english_client as english
 from tests.factories import CooperativeFactory, RoleFactory, make_member, member_data
 from tests.loans.conftest import make_product
-from tests.partners_coop.conftest import TERMS, english, partnership_row
+from tests.partners_coop.conftest import TERMS, partnership_row
 
 pytestmark = pytest.mark.django_db
 

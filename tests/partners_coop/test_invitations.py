@@ -15,8 +15,9 @@ from django.utils import timezone
 from koperasi.models import Event
 from partners.actions import PARTNER_INVITED, PARTNERSHIP_PROPOSED
 from partners.models import Partner, PartnerInvitation, Partnership, PartnerUser
+from tests.conftest import english_client as english
 from tests.factories import UserFactory
-from tests.partners_coop.conftest import TERMS_POST, english
+from tests.partners_coop.conftest import TERMS_POST
 
 pytestmark = pytest.mark.django_db
 

@@ -7,14 +7,13 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.utils import timezone, translation
 from PIL import Image
 
 from partners.models import Offer, Partner, Partnership, PartnerUser
-from tests.factories import UserFactory, make_member
+from tests.factories import UserFactory, make_member, make_partner
+from tests.factories import add_partner_user as add_any_partner_user
 
 
 @pytest.fixture(autouse=True)
@@ -46,31 +45,9 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def english_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-NPWP = iter(f"0{n:014d}" for n in range(10_000, 20_000))
-
-
-def make_partner(name: str) -> Partner:
-    return Partner.objects.create(
-        name=name,
-        npwp=next(NPWP),
-        kind=Partner.Kind.SUPPLIER,
-        address="Jl. Raya Lembang No. 10",
-        phone="+6281234567890",
-        email="sales@example.test",
-    )
-
-
 def add_partner_user(partner: Partner, role: str = PartnerUser.Role.OWNER):
-    user = UserFactory(language="en")
-    PartnerUser.objects.create(partner=partner, user=user, role=role)
-    return user
+    """A partner user who reads the portal in English."""
+    return add_any_partner_user(partner, role, language="en")
 
 
 def partnership(cooperative, partner, status=Partnership.Status.ACTIVE) -> Partnership:

@@ -7,8 +7,8 @@ from django.test import Client
 
 from partners import offers
 from partners.models import Offer, Order
-from tests.conftest import client_for
-from tests.partners_offers.conftest import english_client, make_offer, picture_bytes, today, upload
+from tests.conftest import client_for, english_client
+from tests.partners_offers.conftest import make_offer, picture_bytes, today, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import pytest
 
 from partners import offers
 from partners.models import Order, Partnership
+from tests.conftest import english_client
 from tests.partners_offers.conftest import (
-    english_client,
     make_offer,
     make_partner,
     partnership,

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from partners import offers
 from partners.models import Offer, Order
+from tests.conftest import english_client
 from tests.partners_offers.conftest import (
-    english_client,
     make_offer,
     picture_bytes,
     today,

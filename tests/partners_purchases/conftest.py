@@ -7,40 +7,18 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from koperasi.models import Role
 from partners.models import Partner, Partnership, PartnerUser, Purchase
 from partners.purchases import purchase_code_issue, purchase_record
-from tests.factories import RoleFactory, UserFactory, make_member
+from tests.factories import RoleFactory, UserFactory, make_member, make_partner
+from tests.factories import add_partner_user as add_any_partner_user
 from tests.participation_shu.conftest import ani_user, product, trio  # noqa: F401 (fixtures)
-
-NPWP = iter(f"0{n:014d}" for n in range(30_000, 40_000))
-
-
-def english_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def make_partner(name: str) -> Partner:
-    return Partner.objects.create(
-        name=name,
-        npwp=next(NPWP),
-        kind=Partner.Kind.SUPPLIER,
-        address="Jl. Raya Lembang No. 10",
-        phone="+6281234567890",
-        email="sales@example.test",
-    )
 
 
 def add_partner_user(partner: Partner, role: str = PartnerUser.Role.OWNER):
-    user = UserFactory(language="en")
-    PartnerUser.objects.create(partner=partner, user=user, role=role)
-    return user
+    """A partner user who reads the portal in English."""
+    return add_any_partner_user(partner, role, language="en")
 
 
 def partnership(

@@ -27,7 +27,8 @@ from partners.purchases import (
     partner_settlement,
     partner_settlement_months,
 )
-from tests.partners_purchases.conftest import english_client, record
+from tests.conftest import english_client
+from tests.partners_purchases.conftest import record
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ import pytest
 
 from partners.models import Purchase, PurchaseCode
 from partners.purchases import live_code, purchase_code_issue
-from tests.partners_purchases.conftest import english_client, record
+from tests.conftest import english_client
+from tests.partners_purchases.conftest import record
 
 pytestmark = pytest.mark.django_db
 

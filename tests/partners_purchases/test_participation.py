@@ -18,7 +18,8 @@ from partners.models import Purchase
 from services.participation.models import ShuYear
 from services.participation.score import participation_scores
 from services.participation.shu import fiscal_year_bounds, shu_bases, shu_estimate, shu_preview
-from tests.partners_purchases.conftest import english_client, record
+from tests.conftest import english_client
+from tests.partners_purchases.conftest import record
 
 pytestmark = pytest.mark.django_db
 
