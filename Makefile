@@ -10,7 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/koperasi
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint bench install install-dev messages clean
+.PHONY: run test journeys lint bench install install-dev messages clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,13 @@ test: install-dev
 	DEBUG=true $(PY) manage.py compiletranslations
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(PY) -m pytest $(PYTEST_ARGS)
+
+## journeys: only the browser journeys, screenshots at 390 and 1280 px in artifacts/screenshots/
+journeys: install-dev
+	DEBUG=true $(PY) manage.py compiletranslations
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+	@echo "Screenshots: artifacts/screenshots/index.html"
 
 lint: install-dev
 	$(PY) -m ruff check --fix .

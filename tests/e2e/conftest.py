@@ -35,16 +35,53 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 390, "height": 844}, "locale": "id-ID"}
 
 
-@pytest.fixture
-def screenshot():
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
-    def take(page, name: str) -> Path:
-        path = ARTIFACTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
+
+@pytest.fixture
+def screenshot(request):
+    """`screenshot(page, "step")` keeps the page as it looks on a phone (390 px) and on a
+    desktop (1280 px) under artifacts/screenshots/<journey>/, and fails if the phone view
+    scrolls sideways. The page goes back to the size it had."""
+    folder = ARTIFACTS / request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> list[Path]:
+        size = page.viewport_size
+        paths = []
+        for label, viewport in (("390", PHONE), ("1280", DESKTOP)):
+            page.set_viewport_size(viewport)
+            if viewport is PHONE:
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= PHONE["width"], f"{name}: {width} px wide on a phone"
+            path = folder / f"{name}-{label}.png"
+            page.screenshot(path=str(path), full_page=True)
+            paths.append(path)
+        page.set_viewport_size(size)
+        return paths
 
     return take
+
+
+def pytest_sessionfinish(session):
+    """One page to look through every journey's screenshots: artifacts/screenshots/index.html."""
+    if hasattr(session.config, "workerinput") or not ARTIFACTS.is_dir():
+        return
+    sections = []
+    for folder in sorted(p for p in ARTIFACTS.iterdir() if p.is_dir()):
+        shots = "".join(
+            f'<figure><img src="{folder.name}/{shot.name}" alt="{shot.stem}" '
+            f'width="{195 if shot.stem.endswith("-390") else 640}">'
+            f"<figcaption>{shot.stem}</figcaption></figure>"
+            for shot in sorted(folder.glob("*.png"))
+        )
+        sections.append(f"<h2>{folder.name}</h2>{shots}")
+    (ARTIFACTS / "index.html").write_text(
+        '<!doctype html><meta charset="utf-8"><title>Journeys</title><h1>Journeys</h1>'
+        + "".join(sections),
+        encoding="utf-8",
+    )
 
 
 @pytest.fixture(autouse=True)

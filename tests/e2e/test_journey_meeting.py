@@ -69,8 +69,7 @@ def test_rsvp_check_in_vote_and_quorum(live_server, page: Page, browser, screens
     assert page.evaluate("window.stillThisPage") is True
     page.locator("#checkin-button").click()
     expect(page.locator("#checked-in")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    screenshot(page, "meeting-member-390")
+    screenshot(page, "meeting-member")
 
     # ...and votes in the meeting's open vote.
     page.locator("#open-votes a").click()

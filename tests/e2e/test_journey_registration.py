@@ -43,7 +43,7 @@ def test_register_verify_and_open_the_dashboard(live_server, page: Page, browser
     page.get_by_label("Alamat").fill("Desa Jatiluwih, Penebel, Tabanan")
     page.get_by_label("Telepon").fill("0361 812345")
     page.get_by_label("Email").fill("pengurus@subak.test")
-    screenshot(page, "registration-form-390")
+    screenshot(page, "registration-form")
     page.get_by_role("button", name="Daftar").click()
     # As its chair they must set up an authenticator app before anything else.
     secret = set_up_authenticator(page, "sawah-berundak-88")
@@ -68,5 +68,4 @@ def test_register_verify_and_open_the_dashboard(live_server, page: Page, browser
     expect(page.get_by_role("heading", name="Koperasi Produsen Subak Jatiluwih")).to_be_visible()
     expect(page.get_by_text("Menunggu verifikasi")).to_have_count(0)
     expect(page.get_by_text("Ketua", exact=True)).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    screenshot(page, "chair-dashboard-390")
+    screenshot(page, "chair-dashboard")

@@ -20,10 +20,6 @@ from tests.factories import CooperativeFactory, RoleFactory, UserFactory, make_m
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def _fits_the_phone(page: Page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
-
-
 def test_offer_order_code_purchase_and_participation(
     live_server, page: Page, browser: Browser, browser_context_args, screenshot
 ):
@@ -93,8 +89,7 @@ def test_offer_order_code_purchase_and_participation(
     code = member.locator("#code").inner_text().strip()
     number = member.locator("#member-number").inner_text().strip()
     expect(member.locator("#code-qr svg")).to_be_visible()
-    _fits_the_phone(member)
-    screenshot(member, "partner-journey-member-code-390")
+    screenshot(member, "member-code")
 
     # The partner records the purchase with that code; it pays the confirmed order.
     page.goto(f"{base}/mitra/pembelian/catat/")
@@ -105,8 +100,7 @@ def test_offer_order_code_purchase_and_participation(
     page.locator("#id_discount").fill("50.000")
     page.locator("#id_description").fill("Pupuk Urea 50 kg x 2")
     page.locator("#id_order").select_option(str(order.pk))
-    _fits_the_phone(page)
-    screenshot(page, "partner-journey-record-390")
+    screenshot(page, "record")
     page.get_by_role("button", name="Record the purchase").click()
     expect(page.locator("#purchase-amount")).to_have_text("Rp 450.000")
     expect(page.locator(".messages")).to_contain_text(
@@ -120,7 +114,7 @@ def test_offer_order_code_purchase_and_participation(
         order,
         Order.Status.FULFILLED,
     )
-    screenshot(page, "partner-journey-recorded-390")
+    screenshot(page, "recorded")
 
     # The member sees the purchase, and it counts as using the cooperative's services.
     member.goto(f"{base}/k/{slug}/anggota/mitra/belanja/")
@@ -129,8 +123,7 @@ def test_offer_order_code_purchase_and_participation(
     member.goto(f"{base}/k/{slug}/anggota/partisipasi/")
     expect(member.locator("#part-services td").first).to_have_text("Yes")
     expect(member.locator("#part-services td").first).to_have_attribute("data-used", "1")
-    _fits_the_phone(member)
-    screenshot(member, "partner-journey-participation-390")
+    screenshot(member, "participation")
 
     # The partner's monthly settlement shows the fee due: 2 % of 450.000.
     page.goto(f"{base}/mitra/penyelesaian/")
