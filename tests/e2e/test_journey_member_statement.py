@@ -13,7 +13,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from services.savings.actions import savings_deposit, savings_withdraw
-from tests.factories import PASSWORD, CooperativeFactory, UserFactory, make_member
+from tests.e2e.helpers import log_in
+from tests.factories import CooperativeFactory, UserFactory, make_member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -58,11 +59,7 @@ def test_a_member_reads_the_balance_and_downloads_the_statement(
     base = live_server.url
     home = f"{base}/k/{cooperative.slug}/anggota/"
 
-    page.goto(f"{base}/akun/login/")
-    page.locator("#id_login").fill("siti@tani.test")
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-    expect(page.locator("#id_password")).to_have_count(0)
+    log_in(page, base, "siti@tani.test")
 
     page.goto(home)
     page.get_by_role("button", name="English").click()

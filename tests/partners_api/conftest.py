@@ -7,11 +7,10 @@ import pytest
 from django.test import Client
 
 from partners.actions import partnership_accept, partnership_propose
-from partners.models import Offer, Order, Partner, PartnerUser
+from partners.models import Offer, Order, Partner
 from partners.offers import offer_create, order_place
 from partners.tokens import api_token_create
-from tests.factories import UserFactory, make_member
-from tests.partners.conftest import make_partner
+from tests.factories import UserFactory, add_partner_user, make_member, make_partner
 
 API = "/api/v1"
 
@@ -45,12 +44,6 @@ class ApiClient:
         return self._call("delete", path, **kwargs)
 
 
-def owner_of(partner: Partner):
-    user = UserFactory(language="en")
-    PartnerUser.objects.create(partner=partner, user=user, role=PartnerUser.Role.OWNER)
-    return user
-
-
 def error_of(response) -> dict:
     body = response.json()
     assert set(body) == {"error"}, body
@@ -70,12 +63,12 @@ def other_partner() -> Partner:
 
 @pytest.fixture
 def owner(partner):
-    return owner_of(partner)
+    return add_partner_user(partner, language="en")
 
 
 @pytest.fixture
 def other_owner(other_partner):
-    return owner_of(other_partner)
+    return add_partner_user(other_partner, language="en")
 
 
 @pytest.fixture
