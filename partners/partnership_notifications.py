@@ -1,7 +1,8 @@
 """Notifications for partnership events (see partners/wiring.py).
 
 A proposal tells the other side: the cooperative's board when the partner proposed, the
-partner's owners when the cooperative did. An activation tells both sides.
+partner's owners when the cooperative did. An activation tells both sides. An end (or a
+withdrawn proposal) tells the other side, with the reason given.
 """
 
 from __future__ import annotations
@@ -10,7 +11,12 @@ from django.urls import reverse
 
 from koperasi.models import Event, Role
 from koperasi.notifications.outbox import Recipient, notify
-from partners.actions import COOPERATIVE_SIDE, PARTNERSHIP_ACTIVATED, PARTNERSHIP_PROPOSED
+from partners.actions import (
+    COOPERATIVE_SIDE,
+    PARTNERSHIP_ACTIVATED,
+    PARTNERSHIP_ENDED,
+    PARTNERSHIP_PROPOSED,
+)
 from partners.models import Partnership, PartnerUser
 from partners.wiring import handles
 
@@ -42,7 +48,11 @@ def _tell(event: Event, partnership: Partnership, recipients: list[Recipient], l
         kind=event.kind,
         recipients=recipients,
         cooperative=partnership.cooperative,
-        context={"partnership": partnership, "partner": partnership.partner},
+        context={
+            "partnership": partnership,
+            "partner": partnership.partner,
+            "reason": event.data.get("reason", ""),
+        },
         link=link,
         dedupe_key=f"event-{event.pk}-{link}",
     )
@@ -58,7 +68,10 @@ def _partner_link() -> str:
 
 @handles(PARTNERSHIP_PROPOSED)
 def partnership_proposed(event: Event) -> None:
-    partnership = _partnership(event)
+    _to_the_other_side(event, _partnership(event))
+
+
+def _to_the_other_side(event: Event, partnership: Partnership) -> None:
     if event.data.get("side") == COOPERATIVE_SIDE:
         _tell(event, partnership, _owners(partnership), _partner_link())
     else:
@@ -70,3 +83,8 @@ def partnership_activated(event: Event) -> None:
     partnership = _partnership(event)
     _tell(event, partnership, _board(partnership), _board_link(partnership))
     _tell(event, partnership, _owners(partnership), _partner_link())
+
+
+@handles(PARTNERSHIP_ENDED)
+def partnership_ended(event: Event) -> None:
+    _to_the_other_side(event, _partnership(event))

@@ -44,6 +44,7 @@ KINDS: dict[str, Kind] = {
         Kind("announcement", _("Announcements from the board"), (INAPP, EMAIL)),
         Kind("partnership.proposed", _("Partnership proposed"), (INAPP, EMAIL)),
         Kind("partnership.activated", _("Partnership active"), (INAPP, EMAIL)),
+        Kind("partnership.ended", _("Partnership ended"), (INAPP, EMAIL)),
         Kind("order.placed", _("New order from a member"), (INAPP, EMAIL)),
         Kind("order.confirmed", _("Order confirmed"), (INAPP, EMAIL, SMS)),
         Kind("order.rejected", _("Order rejected"), (INAPP, EMAIL)),
