@@ -65,6 +65,11 @@ clean:
 bench: install
 	$(PY) -m bench.run
 
+## bench-load: only the load part of make bench: gunicorn + wrk, member dashboard beside a trivial page
+.PHONY: bench-load
+bench-load: install
+	$(PY) -m bench.load
+
 ## prodlike: production-like run: PostgreSQL (koperasi_prodlike), Redis db 1, DEBUG off, gunicorn + Celery worker + beat
 .PHONY: prodlike
 prodlike: install

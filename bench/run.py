@@ -15,7 +15,10 @@ b. its server time at 50,000 members: 30 requests through Django's test client a
    warm-up, median and p95;
 c. month end (`month_end_run`) of the unclosed month for 50,000 members beside a raw
    `INSERT ... SELECT` of the same rows (the wajib bills and the interest postings), each
-   inside a transaction rolled back, so the bench can run again; the ratio should stay <= 3.
+   inside a transaction rolled back, so the bench can run again; the ratio should stay <= 3;
+d. the member dashboard under load (bench/load.py): gunicorn on the bench database, a member
+   signed in through the login form, wrk's requests per second and latency for the dashboard
+   beside a trivial signed-in page, in the same run (needs wrk; about a minute).
 
 Exit status 1 when a target is missed. Settings are production-like: DEBUG off, no Redis.
 """
@@ -455,6 +458,7 @@ def main() -> int:
     _out(f"Benchmark database {urlsplit(url).path.lstrip('/')}: preparing (a first seed: ~1 min)")
     rows, month = _prepare(url)
     rows += _dashboard_rows()
+    rows += _imported_rows("bench.load")
     rows += _month_end_rows(month)
     rows += _imported_rows("bench.loans")
     rows += _imported_rows("bench.dashboards")
