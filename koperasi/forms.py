@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -88,7 +90,8 @@ class CooperativeForm(forms.ModelForm):
         province_code = self.data.get(self.add_prefix("province")) or (
             self.instance.province_id if self.instance.pk else None
         )
-        if province_code:
+        # Only a code can narrow the list: PostgreSQL refuses a NUL in a query (a 500).
+        if province_code and re.fullmatch(r"[0-9]{2}", province_code):
             self.fields["regency"].queryset = Regency.objects.filter(province_id=province_code)
 
     def clean_name(self) -> str:
@@ -152,6 +155,9 @@ class RoleGrantForm(forms.Form):
         return user
 
 
+WHOLE_RUPIAH = re.compile(r"[0-9]+|[0-9]{1,3}(\.[0-9]{3})+")
+
+
 class RupiahField(forms.CharField):
     """Whole Rupiah as people type it: "1.250.000", "1250000" or "Rp 1.250.000"."""
 
@@ -169,14 +175,15 @@ class RupiahField(forms.CharField):
             return None
         if len(text) > 24:
             raise ValidationError(_("That amount is too large."), code="max_value")
-        cleaned = text.replace("Rp", "").replace("rp", "").replace(" ", "").replace(".", "")
+        cleaned = re.sub(r"[Rr]p\.?", "", text).replace(" ", "")
         if cleaned.startswith("-"):
             raise ValidationError(_("Enter an amount above zero."), code="negative")
-        if not cleaned.isascii() or not cleaned.isdigit():
+        # Dots group thousands (150.000); "0.5" or "1.5" is not an amount in whole Rupiah.
+        if not WHOLE_RUPIAH.fullmatch(cleaned):
             raise ValidationError(
                 _("Enter whole Rupiah, digits only, for example 150.000."), code="invalid"
             )
-        amount = int(cleaned)
+        amount = int(cleaned.replace(".", ""))
         if amount < self.min_value:
             raise ValidationError(_("Enter an amount above zero."), code="min_value")
         if amount > self.max_value:

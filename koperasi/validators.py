@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 # The AHU number that the Ministry of Law issues since 2014, e.g. "AHU-0001234.AH.01.26.TAHUN 2021",
 # and the older Ministry of Cooperatives form, e.g. "518/BH/XVI/2005" or "12/BH/KDK.10.1/VI/1998".
-_AHU = re.compile(r"^AHU-(\d{7})\.AH\.01\.(\d{2})\.TAHUN (\d{4})$")
-_LEGACY_BH = re.compile(r"^(\d{1,6})/BH/([A-Z0-9.\-]{1,20}/){1,3}(\d{4})$")
-_PHONE = re.compile(r"^\+62(8\d{7,11}|[2-7]\d{6,10})$")
+# re.ASCII everywhere: `\d` alone also matches other scripts' digits ("٣٢٧٣"), which would let
+# one number be written several ways (and pass the uniqueness checks).
+_AHU = re.compile(r"^AHU-(\d{7})\.AH\.01\.(\d{2})\.TAHUN (\d{4})$", re.ASCII)
+_LEGACY_BH = re.compile(r"^(\d{1,6})/BH/([A-Z0-9.\-]{1,20}/){1,3}(\d{4})$", re.ASCII)
+_PHONE = re.compile(r"^\+62(8\d{7,11}|[2-7]\d{6,10})$", re.ASCII)
 
 
 def normalize_legal_entity_number(value: str) -> str:
@@ -37,7 +39,7 @@ def validate_legal_entity_number(value: str) -> None:
 
 
 def validate_nik_koperasi(value: str) -> None:
-    if not re.fullmatch(r"\d{16}", value or ""):
+    if not re.fullmatch(r"\d{16}", value or "", re.ASCII):
         raise ValidationError(_("The NIK koperasi has exactly 16 digits."), code="invalid")
     if len(set(value)) == 1:
         raise ValidationError(_("This is not a real NIK koperasi."), code="invalid")
@@ -79,7 +81,7 @@ def parse_nik(value: str, *, today: date | None = None) -> tuple[date, str]:
     16 digits: a 6-digit region code (province, regency, district), the birth date as DDMMYY
     with 40 added to the day for women, and a 4-digit serial that is never 0000.
     """
-    if not re.fullmatch(r"\d{16}", value or ""):
+    if not re.fullmatch(r"\d{16}", value or "", re.ASCII):
         raise ValidationError(_("A NIK has exactly 16 digits."), code="invalid")
     if value[:2] not in PROVINCE_CODES or value[2:4] == "00" or value[4:6] == "00":
         raise ValidationError(_("The first six digits are not a region code."), code="invalid")

@@ -46,7 +46,10 @@ def my_cooperatives(request: HttpRequest) -> HttpResponse:
 @require_GET
 def regency_options(request: HttpRequest) -> HttpResponse:
     """The regency/city <option>s of one province, swapped in by htmx when the province changes."""
-    regencies = Regency.objects.filter(province_id=request.GET.get("province", "")[:2])
+    code = request.GET.get("province", "")[:2]
+    if not (code.isascii() and code.isdigit()):
+        code = ""  # a province code is two digits; a NUL in the query would be a 500
+    regencies = Regency.objects.filter(province_id=code)
     return render(request, "koperasi/_regency_options.html", {"regencies": regencies})
 
 

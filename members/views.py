@@ -54,7 +54,7 @@ def member_list(request: HttpRequest, coop_slug: str) -> HttpResponse:
     status = request.GET.get("status", Member.Status.ACTIVE)
     if status not in {*Member.Status.values, "former"}:
         status = Member.Status.ACTIVE
-    query = request.GET.get("q", "")[:100]
+    query = request.GET.get("q", "")[:100].replace("\x00", "")  # PostgreSQL refuses NUL
     members = selectors.member_list(cooperative=tenant.cooperative, status=status, query=query)
     page = Paginator(members, 50).get_page(request.GET.get("page"))
     counts = selectors.status_counts(cooperative=tenant.cooperative)

@@ -27,7 +27,7 @@ def _is_nik(value: str) -> bool:
 
 def validate_npwp(value: str) -> None:
     """Accept the digits of a 15-digit NPWP or of a 16-digit (2024) NPWP."""
-    if not re.fullmatch(r"\d{15}|\d{16}", value or ""):
+    if not re.fullmatch(r"\d{15}|\d{16}", value or "", re.ASCII):
         raise ValidationError(
             _(
                 "Enter the NPWP as 15 digits (01.234.567.8-901.000) or, since 2024, 16 digits "

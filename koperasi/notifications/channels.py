@@ -31,7 +31,8 @@ def send_email(notification: Notification) -> None:
         text = render_to_string("notifications/email.txt", context)
         html = render_to_string("notifications/email.html", context)
     message = EmailMultiAlternatives(
-        subject=f"{settings.PORTAL_NAME}: {notification.title}",
+        # One line: a title typed with a line break must not make the message unsendable.
+        subject=" ".join(f"{settings.PORTAL_NAME}: {notification.title}".split()),
         body=text,
         to=[notification.to_email],
         headers={"X-Koperasi-Notification": str(notification.pk)},

@@ -70,16 +70,21 @@ def _query_names(operation) -> frozenset[str]:
 
 def _refuse_unknown_query_parameters(operation) -> None:
     """A query parameter the operation does not know is an error (422), not silently ignored:
-    `?stauts=placed` must not list every order. Checked after authentication."""
+    `?stauts=placed` must not list every order; a body that is not sent as JSON is a 415.
+    Checked after authentication."""
     if getattr(operation, "_unknown_query_refused", False):
         return
     allowed = _query_names(operation)
+    takes_body = any(getattr(m, "__ninja_param_source__", None) == "body" for m in operation.models)
     run_checks = operation._run_checks
 
     def checks_then_query(request: HttpRequest):
         error = run_checks(request)
         if error is not None:
             return error
+        if takes_body and request.body and request.content_type != "application/json":
+            # Ninja would read any body as JSON; a form or text/plain body is refused.
+            return error_response(415, _("The request body could not be read as JSON."))
         unknown = sorted(set(request.GET) - allowed)
         if unknown:
             return error_response(

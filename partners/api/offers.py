@@ -41,7 +41,7 @@ def offer_list(
     return page(offers, paging)
 
 
-@router.post("", response={201: OfferOut, **errors(400, 409, 422)}, summary="Create an offer")
+@router.post("", response={201: OfferOut, **errors(400, 409, 415, 422)}, summary="Create an offer")
 def offer_create_endpoint(request: HttpRequest, payload: OfferIn):
     """Publish an offer to the members of the partner's cooperatives (from `valid_from`)."""
     offer = offer_create(
@@ -57,7 +57,7 @@ def offer_detail(request: HttpRequest, offer_id: int):
 
 @router.patch(
     "/{int:offer_id}",
-    response={200: OfferOut, **errors(400, 404, 409, 422)},
+    response={200: OfferOut, **errors(400, 404, 409, 415, 422)},
     summary="Change an offer",
 )
 def offer_update_endpoint(request: HttpRequest, offer_id: int, payload: OfferPatch):

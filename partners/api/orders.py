@@ -43,7 +43,7 @@ def order_detail(request: HttpRequest, order_id: int):
 
 @router.patch(
     "/{int:order_id}",
-    response={200: OrderOut, **errors(400, 404, 409, 422)},
+    response={200: OrderOut, **errors(400, 404, 409, 415, 422)},
     summary="Confirm, reject or fulfil an order",
 )
 def order_status_update(request: HttpRequest, order_id: int, payload: OrderStatusIn):

@@ -53,7 +53,7 @@ def purchase_detail(request: HttpRequest, purchase_id: int):
 
 @router.post(
     "",
-    response={200: PurchaseOut, 201: PurchaseOut, **errors(400, 409, 422)},
+    response={200: PurchaseOut, 201: PurchaseOut, **errors(400, 409, 415, 422)},
     summary="Record a member's purchase",
 )
 def purchase_create(
@@ -64,6 +64,7 @@ def purchase_create(
         alias="Idempotency-Key",
         min_length=1,
         max_length=100,
+        pattern=r"^[^\x00-\x1f\x7f]+$",  # no NUL or other control characters
         description="Any unique text: a retry with the same key and body returns the first "
         "purchase (200) instead of recording another.",
     ),

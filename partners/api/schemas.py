@@ -22,6 +22,11 @@ MAX_INT32 = 2_147_483_647
 def _no_nul(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate ("\ud800") cannot be stored
+            raise ValueError("must be valid Unicode text") from None
     return value
 
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from services.loans.models import Loan, LoanProduct
 from services.loans.selectors import Portfolio, totals_of
-from services.savings.statements import safe_text
+from services.savings.statements import safe_text, xlsx_text
 
 
 def _plain(value) -> str:
@@ -117,7 +117,7 @@ def portfolio_xlsx(
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Portfolio")[:31]
-    plain = str
+    plain = xlsx_text
     head = [*_title(cooperative_name, today, text=plain), []]
     sections = _portfolio_sections(portfolio, [], text=plain)
     arrears_rows = _portfolio_sections(portfolio, arrears, text=plain)[len(sections) :]

@@ -27,6 +27,7 @@ from services.participation.models import ShuYear
 from services.participation.shu import member_shu, shu_preview, shu_year_save, vote_approved
 from services.participation.shu_forms import ShuYearForm
 from services.savings.member_views import get_own_member
+from services.savings.statements import safe_text
 
 CSV_HEADER = (
     "member_number",
@@ -118,7 +119,15 @@ def write_csv(stream, rows) -> None:
     writer.writerow(CSV_HEADER)
     for r in rows:
         writer.writerow(
-            [r.number, r.full_name, r.savings, r.transactions, r.jasa_modal, r.jasa_usaha, r.total]
+            [
+                r.number,
+                safe_text(r.full_name),  # a name like "=HYPERLINK(...)" is text, not a formula
+                r.savings,
+                r.transactions,
+                r.jasa_modal,
+                r.jasa_usaha,
+                r.total,
+            ]
         )
 
 

@@ -30,7 +30,7 @@ from services.reports.statements import (
     TrialBalance,
     TrialBalanceLine,
 )
-from services.savings.statements import safe_text
+from services.savings.statements import safe_text, xlsx_text
 
 #: The reports, by the name their files and URLs carry.
 REPORT_KEYS = ("neraca-saldo", "neraca", "phu")
@@ -176,10 +176,6 @@ def _plain(value) -> str:
     return "" if value is None else str(value)
 
 
-def _same(value: str) -> str:
-    return value
-
-
 def report_csv(tables: Sequence[ReportTable], *, cooperative_name: str) -> bytes:
     """UTF-8 with a byte-order mark, so that Excel reads the names right."""
     buffer = io.StringIO()
@@ -205,14 +201,14 @@ def report_xlsx(tables: Sequence[ReportTable], *, cooperative_name: str) -> byte
     warning_fill = PatternFill("solid", fgColor="FDE4E1")
     for table in tables:
         sheet = workbook.create_sheet(title=table.key[:31])
-        for row in _head(table, cooperative_name, _same):
+        for row in _head(table, cooperative_name, xlsx_text):
             sheet.append(row)
         sheet["A1"].font = Font(bold=True, size=14)
         for cell in sheet[sheet.max_row]:
             cell.font = bold
         first_body_row = sheet.max_row + 1
         for row in table.rows:
-            sheet.append(_cells(row, _same))
+            sheet.append(_cells(row, xlsx_text))
             if row.style != LINE:
                 for cell in sheet[sheet.max_row]:
                     cell.font = bold

@@ -8,6 +8,7 @@ from koperasi.forms import RupiahField
 from services.ledger.models import SavingsKind
 from services.savings.models import SavingsProduct
 
+EXPIRED = _("This form has expired: open the page again and resubmit.")
 ONLY_SUKARELA = _("Only simpanan sukarela can be withdrawn; pokok and wajib leave with the member.")
 
 
@@ -33,7 +34,13 @@ class TellerForm(forms.Form):
         choices=[("cash", _("Cash")), ("transfer", _("Bank transfer"))],
         initial="cash",
     )
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+    idempotency_key = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=80,
+        error_messages=dict.fromkeys(
+            ("required", "max_length", "null_characters_not_allowed"), EXPIRED
+        ),
+    )
 
     def clean(self) -> dict:
         data = super().clean()

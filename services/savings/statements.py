@@ -47,8 +47,16 @@ def _kind_text(statement: Statement) -> str:
     return statement.kind_label or _("All savings")
 
 
+def xlsx_text(value: str) -> str:
+    """Text an XLSX cell can hold: openpyxl refuses control characters (an escape typed into a
+    name would make the download fail), so they are left out."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
 def _plain_text(value: str) -> str:
-    return value
+    return xlsx_text(value)
 
 
 def _header_rows(

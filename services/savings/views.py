@@ -136,8 +136,11 @@ def withdrawal_request_decide(
 ) -> HttpResponse:
     withdrawal = get_for_tenant(WithdrawalRequest, request.tenant, pk=request_id)
     form = WithdrawalDecisionForm(request.POST)
-    approve = request.POST.get("decision") == "approve"
+    decision = request.POST.get("decision")
+    approve = decision == "approve"
     try:
+        if decision not in {"approve", "reject"}:
+            raise DomainError(_("Choose approve or reject."))
         if not form.is_valid():
             raise DomainError(_("The reason is too long."))
         actions.withdrawal_request_decide(
