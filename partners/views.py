@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -114,7 +115,9 @@ def partner_register(request: HttpRequest) -> HttpResponse:
 @partner_view()
 @require_http_methods(["GET", "POST"])
 def partnership_list(request: HttpRequest) -> HttpResponse:
-    """The partner's partnerships, and a proposal to a verified cooperative."""
+    """The partner's partnerships, and a proposal to a verified cooperative (owner only)."""
+    if request.method == "POST" and request.partner_role != PartnerUser.Role.OWNER:
+        raise PermissionDenied  # staff see no form; only the owner signs (as accepting does)
     form = PartnershipProposeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
