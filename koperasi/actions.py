@@ -112,6 +112,11 @@ def _decide(
 ) -> Cooperative:
     if not acting_user.is_platform_staff:
         raise DomainError(_("Only platform staff verify cooperatives."))
+    if cooperative.roles.filter(user=acting_user).exists():
+        # Nobody decides on their own cooperative: another member of staff must.
+        raise DomainError(
+            _("You hold a role in this cooperative: another member of staff must decide.")
+        )
     # A conditional update: two staff deciding at once cannot both win.
     now = timezone.now()
     updated = Cooperative.objects.filter(

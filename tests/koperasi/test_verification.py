@@ -136,3 +136,18 @@ def test_the_decision_action_refuses_non_staff(pending_cooperative, pending_chai
 
     pending_cooperative.refresh_from_db()
     assert pending_cooperative.status == Cooperative.Status.PENDING
+
+
+@pytest.mark.django_db
+def test_staff_cannot_decide_on_a_cooperative_they_hold_a_role_in(
+    platform_client, platform_staff, pending_cooperative
+):
+    RoleFactory(cooperative=pending_cooperative, user=platform_staff, kind=Role.Kind.BOARD)
+
+    refused = platform_client.post(_decide_url(pending_cooperative), {"decision": "verify"})
+
+    assert refused.status_code == 200
+    assert "Anda memegang peran di koperasi ini" in refused.content.decode()
+    pending_cooperative.refresh_from_db()
+    assert pending_cooperative.status == Cooperative.Status.PENDING
+    assert not Event.objects.filter(kind="cooperative.verified").exists()
