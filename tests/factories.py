@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 import factory
 from allauth.account.models import EmailAddress
 
@@ -141,3 +143,23 @@ def add_partner_user(partner, role: str = "owner", **user_fields):
     user = UserFactory(**user_fields)
     PartnerUser.objects.create(partner=partner, user=user, role=role)
     return user
+
+
+def make_loan_product(cooperative, **overrides):
+    """Flat 12 % a year up to Rp 50.000.000 over 1 to 60 months, 1 % admin fee, 2 % a month
+    late penalty after 3 grace days, no savings multiple: the tests' usual loan."""
+    from services.loans.models import LoanProduct
+
+    terms = {
+        "name": "Pinjaman Umum",
+        "method": "flat",
+        "annual_rate": Decimal("12.00"),
+        "max_amount": 50_000_000,
+        "min_term": 1,
+        "max_term": 60,
+        "admin_fee_percent": Decimal("1.00"),
+        "penalty_percent": Decimal("2.00"),
+        "grace_days": 3,
+        "savings_multiple": Decimal(0),
+    }
+    return LoanProduct.objects.create(cooperative=cooperative, **{**terms, **overrides})

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 from django.conf import settings
@@ -62,7 +61,7 @@ from services.savings.actions import (
 )
 from services.snapshots import PortfolioSnapshot
 from tests.conftest import client_for
-from tests.factories import RoleFactory, UserFactory, member_data
+from tests.factories import RoleFactory, UserFactory, make_loan_product, member_data
 
 
 def admit(cooperative, joined_on: dt.date, *, chair, user=None, **data) -> Member:
@@ -82,19 +81,7 @@ def english(client):
 
 
 def make_product(cooperative) -> LoanProduct:
-    return LoanProduct.objects.create(
-        cooperative=cooperative,
-        name="Pinjaman Umum",
-        method="flat",
-        annual_rate=Decimal("12.00"),
-        max_amount=50_000_000,
-        min_term=1,
-        max_term=60,
-        admin_fee_percent=Decimal("1.00"),
-        penalty_percent=Decimal("2.00"),
-        grace_days=3,
-        savings_multiple=Decimal(0),
-    )
+    return make_loan_product(cooperative)
 
 
 def borrow(member, product, approver, amount: int, *, on: dt.date | None = None) -> Loan:

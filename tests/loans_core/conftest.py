@@ -5,7 +5,6 @@ them."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
@@ -17,7 +16,7 @@ from services.ledger import chart
 from services.loans.actions import loan_apply, loan_approve, loan_disburse
 from services.loans.models import Installment, Loan, LoanProduct
 from services.savings.actions import add_months
-from tests.factories import RoleFactory, UserFactory, make_member
+from tests.factories import RoleFactory, UserFactory, make_loan_product, make_member
 
 LOAN_KINDS = (
     Kind("loan.due_soon", "Loan installment due soon", (INAPP, SMS)),
@@ -35,19 +34,7 @@ def _loan_kinds(monkeypatch):
 @pytest.fixture
 def product(cooperative) -> LoanProduct:
     """Flat 12 % a year, 1 % admin fee, 2 % a month late penalty after 3 grace days."""
-    return LoanProduct.objects.create(
-        cooperative=cooperative,
-        name="Pinjaman Umum",
-        method="flat",
-        annual_rate=Decimal("12.00"),
-        max_amount=50_000_000,
-        min_term=1,
-        max_term=60,
-        admin_fee_percent=Decimal("1.00"),
-        penalty_percent=Decimal("2.00"),
-        grace_days=3,
-        savings_multiple=Decimal(0),
-    )
+    return make_loan_product(cooperative)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ Fiscal year 2025 (January to December). At 31 December 2025:
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 
@@ -22,7 +21,7 @@ from services.loans.actions import loan_apply, loan_approve, loan_disburse, loan
 from services.loans.models import LoanProduct
 from services.participation.models import ShuYear
 from services.savings.actions import savings_deposit
-from tests.factories import UserFactory, member_data
+from tests.factories import UserFactory, make_loan_product, member_data
 
 JOINED = dt.date(2025, 1, 2)
 
@@ -40,19 +39,7 @@ def deposit(member, kind: str, amount: int, on: dt.date) -> None:
 
 @pytest.fixture
 def product(cooperative) -> LoanProduct:
-    return LoanProduct.objects.create(
-        cooperative=cooperative,
-        name="Pinjaman Umum",
-        method="flat",
-        annual_rate=Decimal("12.00"),
-        max_amount=50_000_000,
-        min_term=1,
-        max_term=60,
-        admin_fee_percent=Decimal("1.00"),
-        penalty_percent=Decimal("2.00"),
-        grace_days=3,
-        savings_multiple=Decimal(0),
-    )
+    return make_loan_product(cooperative)
 
 
 @pytest.fixture

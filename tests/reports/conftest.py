@@ -38,11 +38,11 @@ from members.actions import member_apply, member_approve
 from members.models import Member
 from services.ledger.models import SavingsKind
 from services.loans.actions import loan_apply, loan_approve, loan_disburse, loan_repay
-from services.loans.models import Loan, LoanProduct
+from services.loans.models import Loan
 from services.savings.actions import product_for, savings_deposit, savings_withdraw
 from services.savings.month_end import month_end_run
 from tests.conftest import client_for
-from tests.factories import member_data
+from tests.factories import make_loan_product, member_data
 
 JOINED = dt.date(2026, 1, 2)
 
@@ -79,19 +79,7 @@ def build_ledger(cooperative, board_user) -> Ledger:
         member=siti, amount=500_000, channel="cash", acting_user=None, on=dt.date(2026, 1, 20)
     )
     month_end_run(cooperative=cooperative, month=dt.date(2026, 1, 1))
-    loan_product = LoanProduct.objects.create(
-        cooperative=cooperative,
-        name="Pinjaman Umum",
-        method="flat",
-        annual_rate=Decimal("12.00"),
-        max_amount=50_000_000,
-        min_term=1,
-        max_term=60,
-        admin_fee_percent=Decimal("1.00"),
-        penalty_percent=Decimal("2.00"),
-        grace_days=3,
-        savings_multiple=Decimal(0),
-    )
+    loan_product = make_loan_product(cooperative)
     loan = loan_apply(
         member=budi, product=loan_product, amount=1_200_000, term=12, purpose="Modal warung"
     )
