@@ -2,7 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from koperasi.tenancy import user_cooperatives
+from koperasi.tenancy import request_cooperatives
 
 
 def portal(request: HttpRequest) -> dict:
@@ -11,5 +11,5 @@ def portal(request: HttpRequest) -> dict:
         "PORTAL_NAME": settings.PORTAL_NAME,
         "tenant": getattr(request, "tenant", None),
         # Evaluated only when a template shows the cooperative switcher.
-        "switch_cooperatives": SimpleLazyObject(lambda: user_cooperatives(request.user)),
+        "switch_cooperatives": SimpleLazyObject(lambda: request_cooperatives(request)),
     }

@@ -172,3 +172,11 @@ def user_cooperatives(user) -> list[tuple[Cooperative, list[str]]]:
     ):
         by_coop.setdefault(role.cooperative_id, (role.cooperative, []))[1].append(role.kind)
     return list(by_coop.values())
+
+
+def request_cooperatives(request) -> list[tuple[Cooperative, list[str]]]:
+    """`user_cooperatives` of the signed-in person, read once per request (the page and the
+    header's cooperative switcher share it)."""
+    if not hasattr(request, "_user_cooperatives"):
+        request._user_cooperatives = user_cooperatives(request.user)
+    return request._user_cooperatives

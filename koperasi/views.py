@@ -19,15 +19,15 @@ from koperasi.tenancy import (
     STAFF_ROLES,
     SUPERVISOR,
     get_for_tenant,
+    request_cooperatives,
     tenant_view,
-    user_cooperatives,
 )
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     context = {
-        "my_cooperatives": user_cooperatives(request.user),
+        "my_cooperatives": request_cooperatives(request),
         "cooperative_count": Cooperative.objects.verified().count(),
     }
     return render(request, "home.html", context)
@@ -39,7 +39,7 @@ def my_cooperatives(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "koperasi/cooperative_list.html",
-        {"my_cooperatives": user_cooperatives(request.user)},
+        {"my_cooperatives": request_cooperatives(request)},
     )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from koperasi.models import Event, Role
@@ -54,6 +56,20 @@ def test_a_person_with_roles_in_two_cooperatives_can_switch_between_them(
     assert f'href="/k/{other_cooperative.slug}/"' in page
     assert client.get(f"/k/{cooperative.slug}/kelola/").status_code == 200
     assert client.get(f"/k/{other_cooperative.slug}/kelola/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_list_and_the_header_read_the_persons_roles_once(cooperative, other_cooperative):
+    person = UserFactory()
+    for coop in (cooperative, other_cooperative):
+        RoleFactory(user=person, cooperative=coop, kind=Role.Kind.TELLER)
+    client = client_for(person)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("koperasi:my-cooperatives"))
+
+    role_reads = [q for q in queries if 'FROM "koperasi_role"' in q["sql"] and "JOIN" in q["sql"]]
+    assert len(role_reads) == 1
 
 
 @pytest.mark.django_db
