@@ -65,8 +65,9 @@ def screenshot(request):
 
 
 def pytest_sessionfinish(session):
-    """One page to look through every journey's screenshots: artifacts/screenshots/index.html."""
-    if hasattr(session.config, "workerinput") or not ARTIFACTS.is_dir():
+    """One page to look through every journey's screenshots: artifacts/screenshots/index.html.
+    Under xdist each worker writes it as it ends, from what is on disk: the last one sees all."""
+    if not ARTIFACTS.is_dir():
         return
     sections = []
     for folder in sorted(p for p in ARTIFACTS.iterdir() if p.is_dir()):
