@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from koperasi.celery import app as celery_app
+from koperasi.errors import DomainError
 from koperasi.models import Event, Role, Sequence
 from members import imports, tasks
 from members.management.commands.import_members import Command as ImportMembersCommand
@@ -412,7 +413,7 @@ def test_a_bad_cell_refuses_the_whole_file_and_says_where(
     assert not any(p["row"] == 2 for p in job.problems)
     assert job.summary["problem_count"] == len(job.problems)
     assert not job.file
-    with pytest.raises(imports.DomainError):
+    with pytest.raises(DomainError):
         imports.import_job_accept(job=job, acting_user=chair)
     assert counts() == before
 
@@ -531,7 +532,7 @@ def test_a_nik_excel_stored_as_a_number_is_refused_with_a_hint(cooperative, chai
 
 @pytest.mark.django_db
 def test_more_rows_than_the_cap_are_refused(cooperative, chair, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    monkeypatch.setattr(imports.reading, "MAX_ROWS", 3)
     before = counts()
 
     job = validated(cooperative, chair, csv_bytes([row(i) for i in range(1, 5)]))
@@ -543,7 +544,7 @@ def test_more_rows_than_the_cap_are_refused(cooperative, chair, monkeypatch):
 
 @pytest.mark.django_db
 def test_problems_are_capped_but_counted(cooperative, chair, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_PROBLEMS", 5)
+    monkeypatch.setattr(imports.checking, "MAX_PROBLEMS", 5)
 
     job = validated(cooperative, chair, csv_bytes([row(i, telepon="1") for i in range(1, 9)]))
 
@@ -727,7 +728,7 @@ def test_the_status_fragment_polls_while_running_and_stops_when_finished(
 @pytest.mark.django_db
 def test_progress_is_saved_every_500_rows_not_per_row(cooperative, chair, monkeypatch):
     seen = []
-    original = imports._progress_for
+    original = imports.jobs._progress_for
 
     def spy(job_id):
         save = original(job_id)
@@ -738,7 +739,7 @@ def test_progress_is_saved_every_500_rows_not_per_row(cooperative, chair, monkey
 
         return progress
 
-    monkeypatch.setattr(imports, "_progress_for", spy)
+    monkeypatch.setattr(imports.jobs, "_progress_for", spy)
 
     validated(cooperative, chair, csv_bytes([row(i) for i in range(1, 1201)]))
 
