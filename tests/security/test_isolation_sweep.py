@@ -218,7 +218,10 @@ POSTED: dict[str, Callable[[CoopWorld], dict]] = {
         "is_active": "on",
     },
     "koperasi:loan-reject": lambda w: {"reason": "Tidak layak"},
-    "koperasi:loan-disburse": lambda w: {"channel": "cash"},
+    "koperasi:loan-disburse": lambda w: {
+        "channel": "cash",
+        "first_due": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+    },
     "koperasi:loan-repay": lambda w: {
         "amount": "50000",
         "channel": "cash",
